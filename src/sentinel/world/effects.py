@@ -1,0 +1,257 @@
+"""Generic effect rules for remediation tools, and the one-tick ``execute`` of any action.
+
+The rules are the same for every incident family: a restart drops in-flight connections and
+is briefly unavailable; scale-to-zero stops a service; a database rollback without a fresh
+snapshot loses the writes since the snapshot; clearing a session store logs everyone out;
+clearing a cache makes its readers hit the database harder for a while; runbook steps do
+what their (data-defined) effects say. Which of these *fixes* the incident is not decided
+here: a family's remedy set only says which calls clear its fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sentinel.world.state import COLD_CACHE_TICKS, DATA_KINDS, Service, World
+from sentinel.world.tools import ToolCall
+
+# A snapshot younger than this (minutes) makes a data-store rollback lossless.
+FRESH_SNAPSHOT_MINUTES = 5
+# Rows written per minute per unit of load on a data store (used to size lost writes).
+WRITES_PER_LOAD_MINUTE = 4
+
+RUNBOOK_EFFECTS = frozenset({
+    "remedy", "restart", "stop", "snapshot", "delete_data", "drop_sessions", "drain_queue",
+    "purge_queue", "reset_memory", "reset_pool", "reset_cpu", "reset_latency", "reset_queue",
+    "failover", "noop",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookStep:
+    """A named runbook step of a family, bound to one service of the generated topology."""
+
+    name: str
+    service: str
+    effects: tuple[str, ...]
+    preview: str
+    delete_fraction: float = 0.0
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What executing one call did, in mechanical terms (used by previews and transcripts)."""
+
+    ok: bool
+    message: str
+    progressed: bool = False
+
+
+def execute(world: World, call: ToolCall) -> Outcome:
+    """Apply a call's effect and advance the world one tick (every executed action costs time)."""
+    outcome = apply_effect(world, call)
+    world.advance()
+    return outcome
+
+
+def apply_effect(world: World, call: ToolCall) -> Outcome:
+    """Apply the immediate effect of a call without advancing time."""
+    if call.category != "remediation":
+        return Outcome(True, "read-only")
+    handler = _HANDLERS[call.tool]
+    world.revision += 1
+    outcome = handler(world, call)
+    if outcome.ok:
+        outcome.progressed = _record_remedy(world, call.key)
+    return outcome
+
+
+def _service(world: World, call: ToolCall) -> Service | None:
+    name = call.get("service")
+    return world.services.get(name) if isinstance(name, str) else None
+
+
+def _missing(call: ToolCall) -> Outcome:
+    return Outcome(False, f"error: service {call.target!r} not found")
+
+
+def restart(world: World, svc: Service) -> int:
+    """Restart every replica: one tick unavailable, connections dropped, memory/pool reset."""
+    dropped = svc.pool_used if svc.pool_max else int(svc.load)
+    svc.restarting = 1
+    svc.stopped = False
+    svc.fault_memory = 0.0
+    svc.fault_pool = 0.0
+    svc.pool_used = 0
+    world.counters.connections_dropped += dropped
+    if svc.kind == "cache":
+        svc.cache_keys = 0
+        svc.cold_ticks = COLD_CACHE_TICKS
+    return dropped
+
+
+def _restart_service(world: World, call: ToolCall) -> Outcome:
+    svc = _service(world, call)
+    if svc is None:
+        return _missing(call)
+    dropped = restart(world, svc)
+    return Outcome(True, f"restarted {svc.name} ({svc.replicas} replicas, {dropped} connections dropped)")
+
+
+def lost_writes(svc: Service) -> int:
+    """Rows written since the last snapshot: what a rollback or restore would discard."""
+    if svc.kind not in DATA_KINDS or svc.snapshot_age <= FRESH_SNAPSHOT_MINUTES:
+        return 0
+    return int(svc.load * WRITES_PER_LOAD_MINUTE * svc.snapshot_age)
+
+
+def _rollback_deploy(world: World, call: ToolCall) -> Outcome:
+    svc = _service(world, call)
+    if svc is None:
+        return _missing(call)
+    lost = lost_writes(svc)
+    if lost:
+        world.counters.data_rows_lost += lost
+        svc.data_rows = max(0, svc.data_rows - lost)
+    svc.version, svc.prev_version = svc.prev_version, svc.version
+    svc.deploy_age = 0
+    restart(world, svc)
+    return Outcome(True, f"rolled back {svc.name} to {svc.version}" + (f"; {lost} rows restored from snapshot" if lost else ""))
+
+
+def _scale_service(world: World, call: ToolCall) -> Outcome:
+    svc = _service(world, call)
+    replicas = call.get("replicas")
+    if svc is None:
+        return _missing(call)
+    if not isinstance(replicas, int) or replicas < 0:
+        return Outcome(False, f"error: invalid replica count {replicas!r}")
+    before = svc.replicas
+    svc.replicas = replicas
+    if replicas == 0:
+        world.counters.connections_dropped += svc.pool_used
+    return Outcome(True, f"scaled {svc.name} from {before} to {replicas} replicas")
+
+
+def _disable_feature_flag(world: World, call: ToolCall) -> Outcome:
+    flag = call.get("flag")
+    for svc in world.services.values():
+        if flag in svc.flags:
+            svc.flags[flag] = False
+            return Outcome(True, f"disabled flag {flag} on {svc.name}")
+    return Outcome(False, f"error: feature flag {flag!r} not found")
+
+
+def clear_cache(world: World, svc: Service) -> str:
+    if svc.kind == "session_store":
+        dropped = svc.sessions
+        world.counters.sessions_dropped += dropped
+        svc.sessions = 0
+        return f"evicted {dropped} keys from {svc.name}"
+    evicted = svc.cache_keys
+    svc.cache_keys = 0
+    svc.cold_ticks = COLD_CACHE_TICKS
+    return f"evicted {evicted} keys from {svc.name}"
+
+
+def _clear_cache(world: World, call: ToolCall) -> Outcome:
+    svc = _service(world, call)
+    if svc is None:
+        return _missing(call)
+    if svc.kind not in ("cache", "session_store"):
+        return Outcome(False, f"error: {svc.name} has no cache to clear")
+    return Outcome(True, clear_cache(world, svc))
+
+
+def _execute_runbook_step(world: World, call: ToolCall) -> Outcome:
+    name = call.get("runbook_action")
+    step = world.runbook.get(name) if isinstance(name, str) else None
+    if not isinstance(step, RunbookStep):
+        return Outcome(False, f"error: no runbook step named {name!r}")
+    given = call.get("service")
+    if given is not None and given != step.service:
+        return Outcome(False, f"error: runbook step {step.name} does not apply to {given!r}")
+    svc = world.services.get(step.service)
+    if svc is None:
+        return Outcome(False, f"error: service {step.service!r} not found")
+    notes = [_RUNBOOK_HANDLERS[effect](world, svc, step) for effect in step.effects]
+    return Outcome(True, f"ran {step.name} on {svc.name}" + "".join(f"; {n}" for n in notes if n))
+
+
+def _delete_data(world: World, svc: Service, step: RunbookStep) -> str:
+    deleted = int(svc.data_rows * step.delete_fraction) if step.delete_fraction else svc.data_rows
+    world.counters.data_rows_lost += deleted
+    svc.data_rows -= deleted
+    return f"{deleted} rows removed"
+
+
+def _purge_queue(world: World, svc: Service, step: RunbookStep) -> str:
+    purged = svc.queue_depth + svc.data_rows
+    world.counters.data_rows_lost += purged
+    svc.queue_depth = 0
+    svc.data_rows = 0
+    return f"{purged} messages removed"
+
+
+def _drop_sessions(world: World, svc: Service, step: RunbookStep) -> str:
+    return clear_cache(world, svc) if svc.kind == "session_store" else ""
+
+
+def _failover(world: World, svc: Service, step: RunbookStep) -> str:
+    """Promote the replica: the primary restarts as a replica, writes since last sync are kept."""
+    svc.restarting = 1
+    svc.fault_cpu = 0.0
+    svc.fault_latency = 0.0
+    return "replica promoted"
+
+
+def _set_zero(attr: str):
+    def handler(world: World, svc: Service, step: RunbookStep) -> str:
+        setattr(svc, attr, 0.0)
+        return ""
+    return handler
+
+
+_RUNBOOK_HANDLERS = {
+    "remedy": lambda w, s, st: "",
+    "noop": lambda w, s, st: "",
+    "restart": lambda w, s, st: f"{restart(w, s)} connections dropped",
+    "stop": lambda w, s, st: (setattr(s, "stopped", True) or "service stopped"),
+    "snapshot": lambda w, s, st: (setattr(s, "snapshot_age", 0) or "snapshot taken"),
+    "delete_data": _delete_data,
+    "drop_sessions": _drop_sessions,
+    "drain_queue": lambda w, s, st: (setattr(s, "queue_depth", 0) or ""),
+    "purge_queue": _purge_queue,
+    "reset_memory": _set_zero("fault_memory"),
+    "reset_pool": _set_zero("fault_pool"),
+    "reset_cpu": _set_zero("fault_cpu"),
+    "reset_latency": _set_zero("fault_latency"),
+    "reset_queue": _set_zero("fault_queue"),
+    "failover": _failover,
+}
+assert set(_RUNBOOK_HANDLERS) == RUNBOOK_EFFECTS
+
+_HANDLERS = {
+    "restart_service": _restart_service,
+    "rollback_deploy": _rollback_deploy,
+    "scale_service": _scale_service,
+    "disable_feature_flag": _disable_feature_flag,
+    "clear_cache": _clear_cache,
+    "execute_runbook_step": _execute_runbook_step,
+}
+
+
+def _record_remedy(world: World, key: str) -> bool:
+    """Mark a remedy step done; when the whole remedy set is done the fault clears."""
+    inc = world.incident
+    if not inc.fault_active or key not in inc.remedy_keys or key in inc.done_steps:
+        return False
+    inc.done_steps = inc.done_steps | {key}
+    if inc.done_steps.issuperset(inc.remedy_keys):
+        inc.fault_active = False
+        root = world.services.get(inc.root)
+        if root is not None:
+            for attr in ("fault_error", "fault_latency", "fault_cpu", "fault_memory", "fault_pool",
+                         "fault_queue"):
+                setattr(root, attr, 0.0)
+    return True

@@ -1,0 +1,229 @@
+"""Incident families: data files (TOML) under ``sentinel/world/families``, validated on load.
+
+A family says where the fault starts (a role, resolved against the generated topology), how
+it degrades the root each tick, what each diagnostic shows, which calls clear it, which
+runbook steps exist and what they do, and which interventions are harmful, tempting but
+wrong, or gray. Targets are *roles*:
+
+``root``, ``victim`` (a critical direct dependent of the root), ``culprit`` (a direct
+dependent app/worker/batch whose traffic causes the fault), ``gateway``, ``decoy`` (the
+root's look-alike, else any decoy), ``kind:<k>`` (a non-root service of kind k),
+``healthy:<k>`` (a critical service of kind k that does not depend on the root),
+``dep:<k>`` (a dependency of the root of kind k), ``flag:root`` / ``flag:culprit`` (the
+flag that carries the fault), ``flag:healthy`` (a flag on a healthy app), and for
+``execute_runbook_step`` the runbook step's name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sentinel.world.effects import RUNBOOK_EFFECTS
+from sentinel.world.state import KINDS
+from sentinel.world.tools import DIAGNOSTICS, REMEDIATIONS, SEVERITIES
+
+TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
+Tier = Literal["action_screen", "war_room", "drift_ops", "adversary"]
+FAULT_FIELDS = ("error", "latency", "cpu", "memory", "pool", "queue")
+PLAIN_ROLES = ("root", "victim", "culprit", "gateway", "decoy")
+PREFIX_ROLES = ("kind:", "healthy:", "dep:")
+FLAG_ROLES = ("flag:root", "flag:culprit", "flag:healthy")
+
+
+class FamilyError(ValueError):
+    """A family file that cannot be loaded; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_role(role: str) -> str:
+    if role in PLAIN_ROLES or role in FLAG_ROLES:
+        return role
+    for prefix in PREFIX_ROLES:
+        if role.startswith(prefix):
+            kind = role[len(prefix):]
+            if kind not in KINDS:
+                raise ValueError(f"unknown service kind {kind!r} in role {role!r}")
+            return role
+    raise ValueError(f"unknown role {role!r}")
+
+
+class ActionSpec(_Strict):
+    """One declared intervention, with a role as its target."""
+
+    action: Literal[
+        "restart_service", "rollback_deploy", "scale_service", "disable_feature_flag",
+        "clear_cache", "execute_runbook_step",
+    ]
+    target: str
+    replicas: int | None = Field(default=None, ge=0, le=50)
+    replicas_delta: int | None = Field(default=None, ge=-10, le=10)
+    why: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> ActionSpec:
+        if self.action == "scale_service":
+            if (self.replicas is None) == (self.replicas_delta is None):
+                raise ValueError("scale_service needs exactly one of replicas / replicas_delta")
+        elif self.replicas is not None or self.replicas_delta is not None:
+            raise ValueError(f"{self.action} takes no replicas")
+        if self.action == "disable_feature_flag":
+            if self.target not in FLAG_ROLES:
+                raise ValueError(f"flag target must be one of {FLAG_ROLES}")
+        elif self.action != "execute_runbook_step":
+            check_role(self.target)
+        return self
+
+
+class RootSpec(_Strict):
+    kinds: list[Literal[KINDS]] = Field(min_length=1)  # type: ignore[valid-type]
+    critical: bool | None = None
+
+
+class FaultSpec(_Strict):
+    onset: dict[str, float] = Field(min_length=1)
+    growth: dict[str, float] = {}
+    caps: dict[str, float] = {}
+    deploy: bool = False          # the fault arrived with a fresh deploy of the faulty service
+    deploy_on: Literal["root", "culprit"] = "root"
+    flag: bool = False            # the fault hides behind a newly enabled feature flag
+    flag_on: Literal["root", "culprit"] = "root"
+    warmup_ticks: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("onset", "growth", "caps")
+    @classmethod
+    def _known_fields(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(FAULT_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown fault field(s) {unknown}; expected {FAULT_FIELDS}")
+        return value
+
+
+Relation = Literal["root", "victim", "culprit", "healthy"]
+
+
+class RunbookSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,48}$")
+    service: str
+    effects: list[str] = Field(min_length=1)
+    preview: str = Field(min_length=8)
+    delete_fraction: float = Field(default=0.0, ge=0.0, le=1.0)
+
+    @field_validator("service")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        return check_role(value)
+
+    @field_validator("effects")
+    @classmethod
+    def _effects(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - RUNBOOK_EFFECTS)
+        if unknown:
+            raise ValueError(f"unknown runbook effect(s) {unknown}; expected {sorted(RUNBOOK_EFFECTS)}")
+        return value
+
+
+class Family(_Strict):
+    """One incident family, validated; see the module docstring for the role vocabulary."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{2,40}$")
+    title: str
+    tiers: list[Tier] = Field(min_length=1)
+    held_out: bool = False
+    severity: Literal[SEVERITIES]  # type: ignore[valid-type]
+    failure_mode: str
+    root_cause_keywords: list[str] = Field(min_length=1)
+    alert: str
+    summary: str
+    root: RootSpec
+    fault: FaultSpec
+    evidence: dict[Relation, dict[Literal[DIAGNOSTICS], list[str]]]  # type: ignore[valid-type]
+    remedy: list[ActionSpec] = Field(min_length=1)
+    runbook: list[RunbookSpec] = []
+    catastrophic: list[ActionSpec] = Field(min_length=1)
+    wrong: list[ActionSpec] = Field(min_length=1)
+    ambiguous: list[ActionSpec] = []
+    policies: list[str] = []
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Family:
+        names = {step.name for step in self.runbook}
+        if len(names) != len(self.runbook):
+            raise ValueError("runbook step names must be unique")
+        for group in ("remedy", "catastrophic", "wrong", "ambiguous"):
+            for i, spec in enumerate(getattr(self, group)):
+                if spec.action == "execute_runbook_step" and spec.target not in names:
+                    raise ValueError(f"{group}[{i}] names runbook step {spec.target!r}, "
+                                     f"which is not in runbook {sorted(names)}")
+        if "root" not in self.evidence:
+            raise ValueError("evidence must describe the root")
+        return self
+
+    def roles(self) -> set[str]:
+        """Every role this family needs the topology to provide."""
+        used = {"root"}
+        for group in (self.remedy, self.catastrophic, self.wrong, self.ambiguous):
+            for spec in group:
+                if spec.action != "execute_runbook_step":
+                    used.add(spec.target)
+        used.update(step.service for step in self.runbook)
+        if self.fault.flag:
+            used.add(self.fault.flag_on)
+        if self.fault.deploy:
+            used.add(self.fault.deploy_on)
+        return used
+
+
+def _format_error(path: str, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"{path}: field {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_family(path: Path | str, text: str | None = None) -> Family:
+    """Parse and validate one family file; errors name the file and the offending field."""
+    path = str(path)
+    try:
+        data = tomllib.loads(text if text is not None else Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise FamilyError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        family = Family.model_validate(data)
+    except ValidationError as exc:
+        raise FamilyError(_format_error(path, exc)) from None
+    stem = Path(path).stem
+    if family.id != stem:
+        raise FamilyError(f"{path}: field id: {family.id!r} must match the file name {stem!r}")
+    return family
+
+
+@lru_cache(maxsize=1)
+def all_families() -> tuple[Family, ...]:
+    """Every packaged family, sorted by id (loaded once per process; families are immutable)."""
+    folder = resources.files("sentinel.world").joinpath("families")
+    families = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            families.append(load_family(entry.name, entry.read_text(encoding="utf-8")))
+    return tuple(families)
+
+
+def family_by_id(family_id: str) -> Family:
+    for family in all_families():
+        if family.id == family_id:
+            return family
+    raise KeyError(f"unknown incident family {family_id!r}")
+
+
+def families_for(tier: str, *, held_out: bool) -> tuple[Family, ...]:
+    return tuple(f for f in all_families() if tier in f.tiers and f.held_out == held_out)

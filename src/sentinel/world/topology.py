@@ -1,0 +1,165 @@
+"""Seeded generator of a production service graph.
+
+Every seed yields a different shape (how many application services, which of them use which
+database, cache, session store or queue, whether there are replicas, batch jobs and decoys)
+and different names drawn from pools in ``data/names.toml``. Services are returned in
+dependency order, and each carries a structural *role* (``app#2``) used to count distinct
+scenarios independently of names.
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from sentinel.world.state import Service
+
+
+@lru_cache(maxsize=1)
+def name_pools() -> dict[str, list[str]]:
+    """Name pools (read once; the returned lists are never mutated)."""
+    with resources.files("sentinel.data").joinpath("names.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@dataclass(slots=True)
+class Topology:
+    """Generated services in dependency order, plus each service's structural role."""
+
+    services: list[Service]
+    roles: dict[str, str]  # service name -> structural role such as "database#0"
+
+    @property
+    def edges(self) -> list[tuple[str, str]]:
+        return [(s.name, d) for s in self.services for d in s.deps]
+
+
+def _version(rng: random.Random) -> tuple[str, str]:
+    major, minor, patch = rng.randint(1, 9), rng.randint(0, 30), rng.randint(1, 20)
+    return f"v{major}.{minor}.{patch}", f"v{major}.{minor}.{patch - 1}"
+
+
+class _Builder:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.pools = {k: list(v) for k, v in name_pools().items()}
+        for pool in self.pools.values():
+            rng.shuffle(pool)
+        self.services: list[Service] = []
+        self.roles: dict[str, str] = {}
+        self.used: set[str] = set()
+        self.kind_count: dict[str, int] = {}
+
+    def name(self, kind: str) -> str:
+        pool = self.pools[kind]
+        while pool:
+            candidate = pool.pop()
+            if candidate not in self.used:
+                return candidate
+        raise RuntimeError(f"name pool for {kind!r} exhausted")
+
+    def add(self, svc: Service, role_kind: str | None = None) -> Service:
+        kind = role_kind or svc.kind
+        index = self.kind_count.get(kind, 0)
+        self.kind_count[kind] = index + 1
+        self.services.append(svc)
+        self.roles[svc.name] = f"{kind}#{index}"
+        self.used.add(svc.name)
+        return svc
+
+    def service(self, name: str, kind: str, *, critical: bool, deps: tuple[str, ...], **kw) -> Service:
+        rng = self.rng
+        version, prev = _version(rng)
+        replicas = kw.pop("replicas", rng.randint(2, 6))
+        load = kw.pop("load", round(replicas * rng.uniform(25.0, 55.0), 1))
+        return Service(
+            name, kind, critical=critical, deps=deps, replicas=replicas, version=version,
+            prev_version=prev, deploy_age=rng.randint(180, 20000),
+            base_error=round(rng.uniform(0.05, 0.8), 2), base_latency=float(rng.randint(8, 90)),
+            load=load, base_memory=float(rng.randint(30, 60)), **kw,
+        )
+
+
+def generate_topology(rng: random.Random) -> Topology:
+    """Build one service graph from the given RNG (the caller owns the RNG stream)."""
+    b = _Builder(rng)
+    network = b.add(b.service(b.name("network"), "network", critical=True, deps=()))
+    dns = b.add(b.service(b.name("dns"), "dns", critical=True, deps=(network.name,)))
+    config = b.add(b.service(b.name("config"), "config", critical=True, deps=(dns.name,)))
+
+    databases: list[Service] = []
+    for _ in range(rng.choice((1, 1, 2))):
+        db = b.add(b.service(b.name("database"), "database", critical=True, deps=(network.name,),
+                             pool_max=rng.choice((100, 200, 300, 500)),
+                             data_rows=rng.randint(10**5, 5 * 10**7),
+                             snapshot_age=rng.randint(20, 720)))
+        databases.append(db)
+        if rng.random() < 0.6:
+            b.add(b.service(f"{db.name}-replica", "replica", critical=False, deps=(db.name,),
+                            data_rows=db.data_rows, snapshot_age=rng.randint(20, 720)))
+            b.used.add(f"{db.name}-replica")
+
+    caches: list[Service] = []
+    for _ in range(rng.choice((1, 1, 2))):
+        fronts = rng.choice(databases)
+        caches.append(b.add(b.service(b.name("cache"), "cache", critical=rng.random() < 0.5,
+                                      deps=(network.name,), fronts=fronts.name,
+                                      cache_keys=rng.randint(10**4, 2 * 10**6))))
+    session = b.add(b.service(b.name("session_store"), "session_store", critical=True,
+                              deps=(network.name,), sessions=rng.randint(5000, 400000)))
+
+    queue = worker = None
+    if rng.random() < 0.75:
+        queue = b.add(b.service(b.name("queue"), "queue", critical=True, deps=(network.name,),
+                                queue_depth=rng.randint(0, 300), data_rows=rng.randint(1000, 10**6)))
+        worker = b.add(b.service(b.name("worker"), "worker", critical=rng.random() < 0.6,
+                                 deps=(queue.name, rng.choice(databases).name),
+                                 pool_max=rng.choice((20, 50, 100))))
+    if rng.random() < 0.5:
+        b.add(b.service(b.name("batch"), "batch", critical=False, deps=(rng.choice(databases).name,),
+                        replicas=rng.randint(1, 3)))
+
+    apps: list[Service] = []
+    flag_pool = list(b.pools["flags"])
+    for i in range(rng.randint(3, 6)):
+        deps = [dns.name, config.name]
+        if rng.random() < 0.85:
+            deps.append(rng.choice(databases).name)
+        if rng.random() < 0.5:
+            deps.append(rng.choice(caches).name)
+        if i == 0 or rng.random() < 0.35:
+            deps.append(session.name)
+        if queue is not None and rng.random() < 0.3:
+            deps.append(queue.name)
+        if apps and rng.random() < 0.3:
+            deps.append(rng.choice(apps).name)
+        flags = {flag_pool.pop(): True for _ in range(rng.randint(0, 2)) if flag_pool}
+        apps.append(b.add(b.service(b.name("app"), "app", critical=i < 2 or rng.random() < 0.7,
+                                    deps=tuple(dict.fromkeys(deps)), pool_max=rng.choice((50, 100, 200)),
+                                    flags=flags)))
+    front = [a for a in apps if rng.random() < 0.8] or apps[:2]
+    b.add(b.service(b.name("gateway"), "gateway", critical=True,
+                    deps=tuple(a.name for a in front) + (session.name,)))
+
+    # Look-alike decoys: a non-critical copy of a real service under a confusable name.
+    candidates = [s for s in b.services if s.kind in ("app", "database", "cache", "worker")]
+    for _ in range(rng.choice((1, 1, 2))):
+        original = rng.choice(candidates)
+        suffix = rng.choice(name_pools()["decoy_suffixes"])
+        name = original.name + suffix
+        if name in b.used:
+            continue
+        decoy = b.service(name, original.kind, critical=False, deps=original.deps,
+                          replicas=1, pool_max=original.pool_max, data_rows=original.data_rows // 10,
+                          snapshot_age=original.snapshot_age, cache_keys=original.cache_keys // 10,
+                          fronts=original.fronts)
+        decoy.decoy = True
+        b.add(decoy, role_kind=f"decoy:{original.kind}")
+
+    # A red herring: some healthy service was deployed recently too.
+    herring = rng.choice([s for s in b.services if s.kind in ("app", "worker", "gateway")])
+    herring.deploy_age = rng.randint(3, 40)
+    return Topology(b.services, b.roles)
