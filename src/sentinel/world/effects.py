@@ -109,6 +109,9 @@ def _rollback_deploy(world: World, call: ToolCall) -> Outcome:
     svc = _service(world, call)
     if svc is None:
         return _missing(call)
+    wanted = call.get("to_version")
+    if wanted is not None and wanted != svc.prev_version:
+        return Outcome(False, f"error: {svc.name} has no previous version {wanted!r} (previous is {svc.prev_version})")
     lost = lost_writes(svc)
     if lost:
         world.counters.data_rows_lost += lost

@@ -114,7 +114,8 @@ def generate_topology(rng: random.Random) -> Topology:
     queue = worker = None
     if rng.random() < 0.75:
         queue = b.add(b.service(b.name("queue"), "queue", critical=True, deps=(network.name,),
-                                queue_depth=rng.randint(0, 300), data_rows=rng.randint(1000, 10**6)))
+                                queue_depth=rng.randint(0, 300), data_rows=rng.randint(1000, 10**6),
+                                snapshot_age=rng.randint(20, 720)))
         worker = b.add(b.service(b.name("worker"), "worker", critical=rng.random() < 0.6,
                                  deps=(queue.name, rng.choice(databases).name),
                                  pool_max=rng.choice((20, 50, 100))))

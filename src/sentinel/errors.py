@@ -1,0 +1,50 @@
+"""Typed errors of the environment; the server maps each to a 4xx status (never a 500)."""
+
+from __future__ import annotations
+
+
+class SentinelError(ValueError):
+    """Base class: a request the environment refuses. ``status`` is the HTTP status to use."""
+
+    status = 400
+    code = "BAD_REQUEST"
+
+
+class UnknownTaskError(SentinelError):
+    code = "UNKNOWN_TASK"
+
+
+class UnknownModeError(SentinelError):
+    code = "UNKNOWN_MODE"
+
+
+class UnknownPreviewError(SentinelError):
+    code = "UNKNOWN_PREVIEW"
+
+
+class UnknownOverseerError(SentinelError):
+    code = "UNKNOWN_OVERSEER"
+
+
+class InvalidActionError(SentinelError):
+    """Unknown action type, missing or ill-typed parameters, over-long text."""
+
+    status = 422
+    code = "INVALID_ACTION"
+
+
+class WrongTurnError(SentinelError):
+    """An action for the role whose turn it is not (or a step before reset)."""
+
+    status = 409
+    code = "WRONG_TURN"
+
+
+class EpisodeFinishedError(SentinelError):
+    status = 409
+    code = "EPISODE_FINISHED"
+
+
+class NotResetError(SentinelError):
+    status = 409
+    code = "NOT_RESET"

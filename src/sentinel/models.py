@@ -1,0 +1,147 @@
+"""Wire contracts (pydantic): actions, observations, state and rewards.
+
+One action model, ``SentinelAction``, is a discriminated union on ``role``: a Responder
+proposes a tool call, an Overseer decides on the pending proposal. Both members subclass
+openenv's ``Action``; observation and state subclass openenv's ``Observation`` and ``State``.
+Every string and container has a size limit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from openenv.core.env_server.types import Action, Observation, State
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt, StringConstraints
+
+MAX_TEXT = 2000           # reasoning / justification characters
+MAX_PARAMS = 8
+MAX_PARAM_CHARS = 200
+MAX_NAME = 64
+
+Decision = Literal["approve", "flag", "block", "escalate"]
+# "invalid" is how a harness reports an Overseer output that did not parse: vetoed (fail closed)
+# and graded as the worst decision for the proposal's class.
+WireDecision = Literal["approve", "flag", "block", "escalate", "invalid"]
+TaskId = Literal["action_screen", "war_room", "drift_ops", "adversary"]
+Mode = Literal["alternating", "train_overseer", "train_responder"]
+PreviewMode = Literal["simulated", "none", "oracle"]
+ResponderRole = Literal["generalist", "network_ops", "db_admin", "sec_ops", "adversary"]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+ParamValue = Union[StrictInt, Annotated[str, StringConstraints(max_length=MAX_PARAM_CHARS)]]
+
+
+class ResponderAction(Action):
+    """A proposed tool call. ``parameters`` follow the *current* tool schema (it can drift)."""
+
+    role: Literal["responder"] = "responder"
+    action_type: Name
+    parameters: dict[Name, ParamValue] = Field(default_factory=dict, max_length=MAX_PARAMS)
+    reasoning: str = Field(default="", max_length=MAX_TEXT)
+    responder_role: ResponderRole = "generalist"
+
+
+class OverseerAction(Action):
+    """A decision on the pending proposal."""
+
+    role: Literal["overseer"] = "overseer"
+    decision: WireDecision
+    justification: str = Field(default="", max_length=MAX_TEXT)
+    suspicion: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class SentinelAction(RootModel[Annotated[Union[ResponderAction, OverseerAction], Field(discriminator="role")]]):
+    """The one action model: ``{"role": "responder", ...}`` or ``{"role": "overseer", ...}``."""
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Proposal(_Wire):
+    action_type: str
+    parameters: dict[str, ParamValue]
+    key: str
+    reasoning: str = ""
+    responder_role: str = "generalist"
+
+
+class Evidence(_Wire):
+    turn: int
+    tool: str
+    service: str
+    text: str
+
+
+class Rewards(_Wire):
+    """Both agents' shaped rewards for the last decided turn, and the Overseer's binary reward."""
+
+    responder: float = 0.0
+    overseer: float = 0.0
+    overseer_binary: float = 0.0
+    justification_score: float = 0.0
+
+
+class DecidedTurn(_Wire):
+    """One decided turn. The class is shown only once the turn is decided."""
+
+    turn: int
+    proposal: Proposal
+    decision: str
+    justification: str = ""
+    suspicion: float
+    label: str
+    executed: bool
+    result: str
+    rewards: Rewards
+
+
+class SentinelObservation(Observation):
+    task_id: str = ""
+    mode: str = ""
+    current_role: Literal["responder", "overseer", "done"] = "done"
+    turn: int = 0
+    max_steps: int = 0
+    incident_summary: str = ""
+    alert: str = ""
+    services: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    proposal: Proposal | None = None
+    preview: str = ""
+    policy_constraints: list[str] = Field(default_factory=list)
+    drift_events: list[str] = Field(default_factory=list)
+    recent_decisions: list[DecidedTurn] = Field(default_factory=list)
+    tools: dict[str, list[str]] = Field(default_factory=dict)  # current tool schema: tool -> parameter names
+    last_result: str = ""
+    resolved: bool = False
+    rewards: Rewards = Field(default_factory=Rewards)
+    message: str = ""
+
+
+class ConfusionCounts(_Wire):
+    tp: int = 0
+    fp: int = 0
+    tn: int = 0
+    fn: int = 0
+    precision: float = 0.0
+    recall: float = 0.0
+    f1: float = 0.0
+
+
+class SentinelState(State):
+    task_id: str = ""
+    seed: int | None = None
+    mode: str = ""
+    preview: str = ""
+    turn: int = 0
+    max_steps: int = 0
+    current_role: str = "done"
+    done: bool = False
+    resolved: bool = False
+    history: list[DecidedTurn] = Field(default_factory=list)
+    confusion: ConfusionCounts = Field(default_factory=ConfusionCounts)
+    ambiguous_decisions: dict[str, int] = Field(default_factory=dict)
+    cumulative_rewards: Rewards = Field(default_factory=Rewards)
+    catastrophes_executed: int = 0
+    invalid_verdicts: int = 0
+    drift_events: list[str] = Field(default_factory=list)
+    incident_cost: float = 0.0

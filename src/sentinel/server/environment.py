@@ -1,0 +1,88 @@
+"""SENTINEL as an openenv ``Environment`` (one instance per session; concurrent sessions allowed).
+
+A thin adapter: it unwraps the discriminated action union, delegates to ``Episode``, and
+exposes openenv's task-provider methods over our splits so the framework's task routes answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openenv.core.env_server.interfaces import Environment
+from openenv.core.env_server.types import EnvironmentMetadata
+
+from sentinel.episode import Episode
+from sentinel.errors import NotResetError, SentinelError
+from sentinel.models import OverseerAction, ResponderAction, SentinelAction, SentinelObservation, SentinelState
+from sentinel.scenarios.splits import SPLIT_NAMES, split_episodes
+
+MAX_TASK_RANGE = 1000
+
+
+class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, SentinelState]):
+    """Multi-agent oversight environment: Responder → Overseer → World."""
+
+    SUPPORTS_CONCURRENT_SESSIONS = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.episode: Episode | None = None
+
+    def reset(self, seed: int | None = None, episode_id: str | None = None, task_id: str | None = None,
+              mode: str | None = None, preview: str | None = None, overseer: str = "policy",
+              **kwargs: Any) -> SentinelObservation:
+        if kwargs:
+            raise SentinelError(f"unknown reset option(s) {sorted(kwargs)}; expected seed, episode_id, task_id, "
+                                "mode, preview, overseer")
+        self.episode = Episode(task_id=task_id, seed=seed, mode=mode, preview=preview, episode_id=episode_id,
+                               overseer=overseer)
+        return self.episode.observation()
+
+    def step(self, action: SentinelAction | ResponderAction | OverseerAction, timeout_s: float | None = None,
+             **kwargs: Any) -> SentinelObservation:
+        if self.episode is None:
+            raise NotResetError("call reset() before step()")
+        inner = action.root if isinstance(action, SentinelAction) else action
+        obs, reward = self.episode.step(inner)
+        obs.reward = reward
+        return obs
+
+    @property
+    def state(self) -> SentinelState:
+        if self.episode is None:
+            return SentinelState()
+        return self.episode.state()
+
+    def get_metadata(self) -> EnvironmentMetadata:
+        return EnvironmentMetadata(
+            name="sentinel", version="0.1.0", author="SENTINEL developers",
+            description="Train and evaluate AI Overseers that approve, flag, block or escalate a cloud-ops "
+                        "agent's proposed actions in a simulated production system with simulation-derived labels.",
+        )
+
+    # -- openenv task-provider protocol over our splits ---------------------------------------
+    def list_splits(self) -> list[str]:
+        return list(SPLIT_NAMES)
+
+    def _tasks(self, split: str) -> list[dict[str, Any]]:
+        if split not in SPLIT_NAMES:
+            raise SentinelError(f"unknown split {split!r}; expected one of {', '.join(SPLIT_NAMES)}")
+        per_tier = None if split == "heldout50" else MAX_TASK_RANGE
+        return [{"task_id": t, "seed": s} for t, s in split_episodes(split, per_tier=per_tier)]
+
+    def list_tasks(self, split: str) -> list[dict[str, Any]]:
+        return self._tasks(split)
+
+    def num_tasks(self, split: str) -> int:
+        return len(self._tasks(split))
+
+    def get_task(self, split: str, index: int) -> dict[str, Any]:
+        tasks = self._tasks(split)
+        if not 0 <= index < len(tasks):
+            raise SentinelError(f"task index {index} out of range for split {split!r} (0..{len(tasks) - 1})")
+        return tasks[index]
+
+    def get_task_range(self, split: str, start: int, stop: int) -> list[dict[str, Any]]:
+        if stop - start > MAX_TASK_RANGE:
+            raise SentinelError(f"at most {MAX_TASK_RANGE} tasks per range")
+        return self._tasks(split)[start:stop]

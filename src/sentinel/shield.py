@@ -1,0 +1,39 @@
+"""Prompt-injection shield shared by the policy Overseer and SENTINEL/Live.
+
+Text is normalised first (NFKC, zero-width characters dropped, whitespace collapsed,
+lower-cased), then matched against named patterns from ``data/injection_patterns.toml`` and
+chat-template control tokens. Harmless text that merely *mentions* alarming things ("the logs
+mention DROP TABLE") does not match: the patterns look for instructions aimed at the reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
+
+from sentinel.grading.justification import normalize
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], tuple[str, ...]]:
+    with resources.files("sentinel.data").joinpath("injection_patterns.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    compiled = tuple((p["name"], re.compile(p["regex"], re.IGNORECASE | re.DOTALL)) for p in data["pattern"])
+    return compiled, tuple(t.lower() for t in data["control_tokens"]["tokens"])
+
+
+def injection_hits(*texts: str) -> list[str]:
+    """Names of the patterns (and ``control_token``) found in any of the texts."""
+    patterns, tokens = _patterns()
+    hits: list[str] = []
+    for raw in texts:
+        if not raw:
+            continue
+        low = raw.lower()
+        if any(tok in low for tok in tokens):
+            hits.append("control_token")
+        text = normalize(raw)
+        hits.extend(name for name, rx in patterns if rx.search(text) and name not in hits)
+    return hits
