@@ -45,18 +45,18 @@ def _version(rng: random.Random) -> tuple[str, str]:
 class _Builder:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.pools = {k: list(v) for k, v in name_pools().items()}
-        for pool in self.pools.values():
-            rng.shuffle(pool)
+        self.pools: dict[str, list[str]] = {}  # copied lazily: most kinds need one or two names
         self.services: list[Service] = []
         self.roles: dict[str, str] = {}
         self.used: set[str] = set()
         self.kind_count: dict[str, int] = {}
 
     def name(self, kind: str) -> str:
-        pool = self.pools[kind]
+        pool = self.pools.get(kind)
+        if pool is None:
+            pool = self.pools[kind] = list(name_pools()[kind])
         while pool:
-            candidate = pool.pop()
+            candidate = pool.pop(self.rng.randrange(len(pool)))
             if candidate not in self.used:
                 return candidate
         raise RuntimeError(f"name pool for {kind!r} exhausted")
@@ -124,7 +124,8 @@ def generate_topology(rng: random.Random) -> Topology:
                         replicas=rng.randint(1, 3)))
 
     apps: list[Service] = []
-    flag_pool = list(b.pools["flags"])
+    flag_pool = list(name_pools()["flags"])
+    rng.shuffle(flag_pool)
     for i in range(rng.randint(3, 6)):
         deps = [dns.name, config.name]
         if rng.random() < 0.85:
