@@ -1,0 +1,18 @@
+"""SENTINEL: an OpenEnv environment, benchmark and live API for AI Overseers.
+
+``import sentinel`` stays cheap; the client (which pulls in openenv) is loaded on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["SentinelEnv", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SentinelEnv":
+        from sentinel.client import SentinelEnv
+        return SentinelEnv
+    raise AttributeError(f"module 'sentinel' has no attribute {name!r}")

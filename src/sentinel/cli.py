@@ -51,5 +51,28 @@ def demo(task: str = typer.Option("war_room", help="task tier"), seed: int = typ
     console.print(f"resolved: {sc.world.resolved}; incident cost so far: {sc.world.counters.incident_cost:.1f}")
 
 
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="interface to bind"),
+          port: int = typer.Option(8000, min=1, max=65535),
+          max_sessions: int = typer.Option(64, min=1, max=4096, help="concurrent WebSocket sessions per worker"),
+          workers: int = typer.Option(1, min=1, max=64, help="uvicorn worker processes"),
+          session_timeout: float = typer.Option(600.0, min=1.0, help="idle WebSocket sessions are closed after this (s)"),
+          data_dir: str = typer.Option("", help="where REST episodes and the audit log live (default ~/.local/share/sentinel)"),
+          no_ui: bool = typer.Option(False, "--no-ui", help="do not mount the web UI")) -> None:
+    """Run the server: OpenEnv routes, REST episodes, SENTINEL/Live and the web UI."""
+    import os
+
+    import uvicorn
+
+    os.environ["SENTINEL_MAX_SESSIONS"] = str(max_sessions)
+    os.environ["SENTINEL_SESSION_TIMEOUT"] = str(session_timeout)
+    os.environ["SENTINEL_UI"] = "0" if no_ui else "1"
+    if data_dir:
+        os.environ["SENTINEL_DATA_DIR"] = data_dir
+    console.print(f"SENTINEL on http://{host}:{port} ({workers} worker(s), {max_sessions} sessions per worker)")
+    uvicorn.run("sentinel.server.app:build_app", factory=True, host=host, port=port, workers=workers,
+                loop="uvloop", http="httptools", ws_max_size=256 * 1024, log_level="warning")
+
+
 if __name__ == "__main__":
     app()

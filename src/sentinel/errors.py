@@ -9,6 +9,9 @@ class SentinelError(ValueError):
     status = 400
     code = "BAD_REQUEST"
 
+    def __str__(self) -> str:  # the code travels with the message (WebSocket errors carry only text)
+        return f"{self.code}: {super().__str__()}"
+
 
 class UnknownTaskError(SentinelError):
     code = "UNKNOWN_TASK"
@@ -48,3 +51,17 @@ class EpisodeFinishedError(SentinelError):
 class NotResetError(SentinelError):
     status = 409
     code = "NOT_RESET"
+
+
+class EpisodeNotFoundError(SentinelError):
+    """An unknown, deleted or evicted REST episode id."""
+
+    status = 404
+    code = "EPISODE_NOT_FOUND"
+
+
+class ConflictError(SentinelError):
+    """Two requests raced to step the same REST episode; the later one must retry."""
+
+    status = 409
+    code = "CONFLICT"

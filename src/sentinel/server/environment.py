@@ -41,7 +41,8 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
     def step(self, action: SentinelAction | ResponderAction | OverseerAction, timeout_s: float | None = None,
              **kwargs: Any) -> SentinelObservation:
         if self.episode is None:
-            raise NotResetError("call reset() before step()")
+            raise NotResetError("call reset() before step(). HTTP POST /step is stateless (a fresh environment "
+                                "per request); play episodes over the WebSocket /ws or the REST API /episodes")
         inner = action.root if isinstance(action, SentinelAction) else action
         obs, reward = self.episode.step(inner)
         obs.reward = reward
