@@ -13,13 +13,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: $(VENV)/.installed
-	$(VENV)/bin/sentinel demo
+	$(VENV)/bin/sentinel serve --host 127.0.0.1 --port 8000
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
-	$(PY) benchmarks/world_throughput.py
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

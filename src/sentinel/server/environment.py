@@ -48,6 +48,19 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
         obs.reward = reward
         return obs
 
+    # The framework runs a sync step on a per-session thread executor unless these are overridden.
+    # A SENTINEL step is short CPU work (~0.2 ms), so running it inline on the event loop is
+    # cheaper than the thread hop and keeps per-session ordering trivially.
+    async def reset_async(self, seed: int | None = None, episode_id: str | None = None,
+                          task_id: str | None = None, mode: str | None = None, preview: str | None = None,
+                          overseer: str = "policy", **kwargs: Any) -> SentinelObservation:
+        return self.reset(seed=seed, episode_id=episode_id, task_id=task_id, mode=mode, preview=preview,
+                          overseer=overseer, **kwargs)
+
+    async def step_async(self, action: SentinelAction | ResponderAction | OverseerAction,
+                         timeout_s: float | None = None, **kwargs: Any) -> SentinelObservation:
+        return self.step(action, timeout_s=timeout_s, **kwargs)
+
     @property
     def state(self) -> SentinelState:
         if self.episode is None:
