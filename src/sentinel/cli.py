@@ -51,6 +51,95 @@ def demo(task: str = typer.Option("war_room", help="task tier"), seed: int = typ
     console.print(f"resolved: {sc.world.resolved}; incident cost so far: {sc.world.counters.incident_cost:.1f}")
 
 
+def _spec(overseer: str, seed: int, model: str, adapter: str, base_url: str, api_key_env: str,
+          batch_size: int, timeout: float):
+    from sentinel.eval.overseers import EVAL_OVERSEERS, OverseerSpec
+
+    if overseer not in EVAL_OVERSEERS:
+        raise typer.BadParameter(f"expected one of {', '.join(EVAL_OVERSEERS)}", param_hint="--overseer")
+    return OverseerSpec(overseer, seed=seed, model=model or ("smollm2" if overseer == "hf" else ""), adapter=adapter,
+                        base_url=base_url, api_key_env=api_key_env, batch_size=batch_size, timeout_s=timeout)
+
+
+@app.command(name="eval")
+def eval_(overseer: str = typer.Option("policy", help="naive, random, policy, probe, llm or hf"),
+          split: str = typer.Option("heldout50", help="heldout50, extended, families or train"),
+          tasks: str = typer.Option("", help="comma-separated tiers (default: all in the split)"),
+          seeds: str = typer.Option("", help="explicit seeds, e.g. 1,2,3 or 100-120 (overrides the split's)"),
+          preview: str = typer.Option("simulated", help="simulated, none or oracle (label-leaking)"),
+          per_tier: int = typer.Option(0, min=0, help="episodes per tier for extended/families (0: default)"),
+          workers: int = typer.Option(1, min=1, max=64, help="parallel worker processes"),
+          ray: str = typer.Option(None, help="run as Ray tasks: 'local' for a local cluster, or a cluster address"),
+          model: str = typer.Option("", help="hf: model folder or 'smollm2'; llm: model name"),
+          adapter: str = typer.Option("", help="hf: PEFT LoRA adapter folder"),
+          base_url: str = typer.Option("", help="llm: OpenAI-compatible base URL"),
+          api_key_env: str = typer.Option("OPENAI_API_KEY", help="llm: environment variable holding the key"),
+          batch_size: int = typer.Option(8, min=1, max=256),
+          timeout: float = typer.Option(30.0, min=0.1, help="llm: request timeout (s)"),
+          seed: int = typer.Option(0, min=0, help="random overseer seed"),
+          out: str = typer.Option("results", help="folder for the run's JSON")) -> None:
+    """Evaluate an Overseer on a split; writes one JSON per run and prints the metrics."""
+    from pathlib import Path
+
+    from sentinel.eval.report import markdown_table, save_run
+    from sentinel.eval.runner import ALL_TIERS, EvalConfig, run_eval
+    from sentinel.world.preview import PREVIEW_MODES
+
+    if preview not in PREVIEW_MODES:
+        raise typer.BadParameter(f"expected one of {', '.join(PREVIEW_MODES)}", param_hint="--preview")
+    chosen = tuple(t.strip() for t in tasks.split(",") if t.strip()) or ALL_TIERS
+    for t in chosen:
+        if t not in ALL_TIERS:
+            raise typer.BadParameter(f"unknown tier {t!r}", param_hint="--tasks")
+    seed_list = None
+    if seeds:
+        seed_list = []
+        for part in seeds.split(","):
+            lo, _, hi = part.partition("-")
+            seed_list += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
+    spec = _spec(overseer, seed, model, adapter, base_url, api_key_env, batch_size, timeout)
+    config = EvalConfig(spec, split=split, tasks=chosen, seeds=seed_list, preview=preview, workers=workers,
+                        ray=None if ray is None else ("" if ray == "local" else ray), per_tier=per_tier or None)
+    try:
+        result = run_eval(config)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    path = save_run(result, Path(out))
+    console.print(markdown_table([result]))
+    console.print(f"{len(result['episodes'])} episodes in {result['elapsed_s']} s; wrote {path}")
+
+
+@app.command()
+def report(results: str = typer.Option("results", help="folder of run JSON files"),
+           readme: str = typer.Option("README.md", help="README whose results block to refresh ('' to skip)")) -> None:
+    """Build the markdown table of all runs side by side and the PNG plots."""
+    from pathlib import Path
+
+    from sentinel.eval.report import build_report
+
+    try:
+        table, plots = build_report(Path(results), Path(readme) if readme else None)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--results") from None
+    console.print(table)
+    console.print("plots: " + ", ".join(str(p) for p in plots))
+
+
+@app.command()
+def replay(task: str = typer.Option("war_room"), seed: int = typer.Option(42, min=0),
+           overseer: str = typer.Option("policy"), preview: str = typer.Option("simulated"),
+           model: str = typer.Option(""), adapter: str = typer.Option(""), base_url: str = typer.Option("")) -> None:
+    """Print a turn-by-turn markdown transcript of one episode."""
+    from sentinel.errors import SentinelError
+    from sentinel.eval.report import replay_markdown
+
+    spec = _spec(overseer, seed, model, adapter, base_url, "OPENAI_API_KEY", 1, 30.0)
+    try:
+        print(replay_markdown(task, seed, spec, preview))
+    except SentinelError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", help="interface to bind"),
           port: int = typer.Option(8000, min=1, max=65535),
