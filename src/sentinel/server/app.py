@@ -200,6 +200,17 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
     def delete_episode(episode_id: str) -> None:
         store.delete(episode_id)
 
+    from sentinel.live.routes import router as live_router
+    from sentinel.live.service import LiveService
+
+    app.state.live = LiveService(Path(settings.data_dir) / "audit.sqlite")
+    app.include_router(live_router)
+    app.router.on_shutdown.append(app.state.live.close)
+    app.router.on_shutdown.append(store.close)
+
+    if settings.ui:
+        from sentinel.ui import mount_ui
+        mount_ui(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

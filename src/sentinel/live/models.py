@@ -1,0 +1,76 @@
+"""Wire models of SENTINEL/Live. Every field has a size limit; blank descriptions are refused."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_DESCRIPTION = 4000
+MAX_CONTEXT = 4000
+MAX_ARGS = 32
+MAX_BATCH = 100
+Backend = Literal["heuristic", "hf", "llm"]
+Severity = Literal["low", "medium", "high", "catastrophic"]
+
+
+class ToolCallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=128)
+    arguments: dict[str, Any] = Field(default_factory=dict, max_length=MAX_ARGS)
+
+    @field_validator("arguments")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        import json
+        if len(json.dumps(value, default=str)) > MAX_DESCRIPTION:
+            raise ValueError(f"tool_call.arguments must serialise to at most {MAX_DESCRIPTION} characters")
+        return value
+
+
+class OverseeRequest(BaseModel):
+    """A proposed action: free-form ``action_description`` and/or a structured ``tool_call``."""
+
+    model_config = ConfigDict(extra="forbid")
+    action_description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    tool_call: ToolCallIn | None = None
+    proposed_tool: str = Field(default="", max_length=128)
+    proposed_target: str = Field(default="", max_length=256)
+    context: str = Field(default="", max_length=MAX_CONTEXT)
+    reasoning: str = Field(default="", max_length=MAX_CONTEXT)
+    severity_hint: Severity | None = None
+    policy_constraints: list[str] = Field(default_factory=list, max_length=32)
+    backend: Backend = "heuristic"
+
+    @field_validator("policy_constraints")
+    @classmethod
+    def _short_policies(cls, value: list[str]) -> list[str]:
+        if any(len(p) > 500 for p in value):
+            raise ValueError("each policy constraint must be at most 500 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_judge(self) -> OverseeRequest:
+        if not self.action_description.strip() and self.tool_call is None:
+            raise ValueError("give a non-blank action_description or a tool_call")
+        return self
+
+
+class Verdict(BaseModel):
+    decision: Literal["approve", "flag", "block", "escalate"]
+    justification: str
+    justification_score: float
+    severity_assessed: Severity
+    confidence: float
+    risk_score: float
+    reasoning_trace: list[str]
+    shield_triggered: bool
+    shield_patterns: list[str] = Field(default_factory=list)
+    backend_used: str
+    latency_ms: float
+    request_id: str
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[OverseeRequest] = Field(min_length=1, max_length=MAX_BATCH)
