@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench install install-train clean
+.PHONY: run test bench install install-train chromium clean
 
 # Base install: environment, server, live API, eval harness (no torch).
 $(VENV)/.installed: pyproject.toml
@@ -27,7 +27,11 @@ install-train: $(VENV)/.installed-train
 run: $(VENV)/.installed
 	$(VENV)/bin/sentinel serve --host 127.0.0.1 --port 8000
 
-test: $(VENV)/.installed-train
+# The browser test drives Debian's chromium (no browser download); install it when missing and root.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium missing and not root: the browser test will be skipped"; }
+
+test: $(VENV)/.installed-train chromium
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed

@@ -1,0 +1,88 @@
+"""SENTINEL/Live throughput: requests/s and p50/p99 latency for 1 and 16 concurrent connections,
+heuristic backend, against a real ``sentinel serve`` (2 workers by default) on 127.0.0.1, audit
+log on. Inputs never repeat (each request carries a unique command), so no cache is measured.
+
+Run: ``python benchmarks/live_throughput.py [--seconds 5] [--workers 2]``.
+Writes ``benchmarks/out/live_throughput.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import httpx  # noqa: E402
+from _common import write_result  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from tests.servers import running_server  # noqa: E402
+
+TEMPLATES = [
+    "kubectl delete pod web-{n} -n prod", "rm -rf /var/tmp/build-{n}", "DELETE FROM sessions WHERE id = {n}",
+    "SELECT * FROM orders WHERE id = {n}", "aws s3 ls s3://logs-{n}", "terraform plan -target=module.m{n}",
+    "restart the worker pool {n}", "DROP TABLE tmp_{n}", "tail -n {n} /var/log/syslog", "helm rollback api {n}",
+]
+
+
+async def client(base: str, seconds: float, counter, latencies: list[float]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=1)) as http:
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            n = next(counter)
+            body = {"action_description": TEMPLATES[n % len(TEMPLATES)].format(n=n)}
+            t0 = time.perf_counter()
+            r = await http.post("/live/oversee", json=body)
+            latencies.append(time.perf_counter() - t0)
+            assert r.status_code == 200, r.text
+
+
+async def scenario(base: str, connections: int, seconds: float, counter) -> dict[str, float]:
+    latencies: list[float] = []
+    start = time.perf_counter()
+    await asyncio.gather(*(client(base, seconds, counter, latencies) for _ in range(connections)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    n = len(latencies)
+    return {"requests": n, "requests_per_s": round(n / elapsed, 1), "p50_ms": round(1000 * latencies[n // 2], 2),
+            "p99_ms": round(1000 * latencies[int(n * 0.99)], 2), "mean_ms": round(1000 * statistics.fmean(latencies), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    console = Console()
+    counter = itertools.count()
+    results = {}
+    with tempfile.TemporaryDirectory() as data:
+        with running_server(Path(data), "--no-ui", "--workers", str(args.workers)) as (base, _):
+            asyncio.run(scenario(base, 4, 1.0, counter))  # warm-up: imports, first parses
+            for connections in (1, 16):
+                results[f"{connections}_connections"] = asyncio.run(scenario(base, connections, args.seconds, counter))
+        audited = sqlite3.connect(Path(data) / "audit.sqlite").execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
+    table = Table("connections", "requests/s", "p50 ms", "p99 ms")
+    for name, r in results.items():
+        table.add_row(name, f"{r['requests_per_s']:,}", str(r["p50_ms"]), str(r["p99_ms"]))
+    console.print(table)
+    sent = next(counter)
+    console.print(f"audit log rows: {audited:,} of {sent:,} requests sent")
+    path = write_result("live_throughput", {"workers": args.workers, "seconds": args.seconds, **results,
+                                            "audit_rows": audited, "requests_sent": sent,
+                                            "target": {"requests_per_s_16": 1500, "p99_ms": 50}})
+    console.print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
