@@ -10,13 +10,11 @@ graded ``wrong`` (label rule 1), diagnostics included.
 from __future__ import annotations
 
 import random
-import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Mapping
 
+from sentinel.data import load
 from sentinel.scenarios.generator import Scenario
 from sentinel.world.effects import RunbookStep
 from sentinel.world.tools import BASE_SCHEMA, ParamSpec, ToolCall
@@ -25,10 +23,8 @@ DRIFT_KINDS = ("service_rename", "param_rename", "service_removal", "error_injec
 _TYPES = {"str": str, "int": int}
 
 
-@lru_cache(maxsize=1)
 def drift_data() -> dict:
-    with resources.files("sentinel.data").joinpath("drift.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load("drift")
 
 
 @dataclass(slots=True)

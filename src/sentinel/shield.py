@@ -9,17 +9,15 @@ mention DROP TABLE") does not match: the patterns look for instructions aimed at
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
-from importlib import resources
 
+from sentinel.data import load
 from sentinel.grading.justification import normalize
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], tuple[str, ...]]:
-    with resources.files("sentinel.data").joinpath("injection_patterns.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    data = load("injection_patterns")
     compiled = tuple((p["name"], re.compile(p["regex"], re.IGNORECASE | re.DOTALL)) for p in data["pattern"])
     return compiled, tuple(t.lower() for t in data["control_tokens"]["tokens"])
 

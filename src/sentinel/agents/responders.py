@@ -13,11 +13,9 @@ class of each proposal is still decided by the simulation, not by the Responder'
 from __future__ import annotations
 
 import random
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
+from sentinel.data import load
 from sentinel.drift import DriftState
 from sentinel.models import ResponderAction
 from sentinel.scenarios.candidates import generic_remediations
@@ -30,10 +28,8 @@ SPECIALISTS = ("network_ops", "db_admin", "sec_ops")
 SCRIPT_LENGTH = 8  # action_screen proposals drawn at reset (the tier has 5 turns)
 
 
-@lru_cache(maxsize=1)
 def responder_data() -> dict:
-    with resources.files("sentinel.data").joinpath("responders.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load("responders")
 
 
 @dataclass(slots=True)

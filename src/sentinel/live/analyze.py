@@ -9,10 +9,8 @@ sqlglot ``Drop`` node whatever the spacing; ``rm -r -f`` and ``rm -fr`` have the
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import logging
@@ -21,6 +19,7 @@ import bashlex
 import sqlglot
 from sqlglot import exp
 
+from sentinel.data import load
 from sentinel.grading.justification import normalize
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its "falling back to Command" notices are not errors here
@@ -52,8 +51,7 @@ def worst(severities) -> str:
 
 @lru_cache(maxsize=1)
 def rules() -> dict[str, Any]:
-    with resources.files("sentinel.data").joinpath("live_rules.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    data = dict(load("live_rules"))
     data["prose_compiled"] = [(re.compile(p["pattern"]), p) for p in data["prose"]]
     data["programs"] = {r["program"] for r in data["rule"]}
     return data

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
-from importlib import resources
 
+from sentinel.data import load
 from sentinel.world.families import Family
 
 
-@lru_cache(maxsize=1)
 def general_policies() -> tuple[str, ...]:
-    with resources.files("sentinel.data").joinpath("policies.toml").open("rb") as fh:
-        return tuple(tomllib.load(fh)["general"])
+    return tuple(load("policies")["general"])
 
 
 def policies_for(family: Family) -> list[str]:

@@ -10,19 +10,15 @@ scenarios independently of names.
 from __future__ import annotations
 
 import random
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
+from sentinel.data import load
 from sentinel.world.state import Service
 
 
-@lru_cache(maxsize=1)
 def name_pools() -> dict[str, list[str]]:
     """Name pools (read once; the returned lists are never mutated)."""
-    with resources.files("sentinel.data").joinpath("names.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load("names")
 
 
 @dataclass(slots=True)
