@@ -8,12 +8,11 @@ sqlglot ``Drop`` node whatever the spacing; ``rm -r -f`` and ``rm -fr`` have the
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-
-import logging
 
 import bashlex
 import sqlglot
