@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench install install-train chromium clean
+.PHONY: run test bench install install-train chromium wrk clean
 
 # Base install: environment, server, live API, eval harness (no torch).
 $(VENV)/.installed: pyproject.toml
@@ -34,7 +34,11 @@ chromium:
 test: $(VENV)/.installed-train chromium
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed
+# The Live benchmark drives load with wrk (falls back to a Python client without it).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || echo "wrk missing and not root: the Live benchmark uses its Python client"; }
+
+bench: $(VENV)/.installed wrk
 	$(PY) benchmarks/run_all.py
 
 clean:
