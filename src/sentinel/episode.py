@@ -253,10 +253,8 @@ class Episode:
 
         task = self.task_id
         r = 0.0
-        if call.category == "remediation":
-            r += responder_event("good_remediation" if label == "correct" else
-                                 "wrong_remediation" if label in ("wrong", "catastrophic") else "approved", task) \
-                if label != "ambiguous" else 0.0
+        if call.category == "remediation" and label != "ambiguous":
+            r += responder_event("good_remediation" if label == "correct" else "wrong_remediation", task)
         elif call.category == "submission":
             r += responder_event("correct_submission" if label == "correct" else "wrong_submission", task)
         named = [v for k, v in call.args if k in SERVICE_PARAMS and isinstance(v, str)]
