@@ -54,9 +54,10 @@ def _turn_record(decided, latency_ms: float) -> dict[str, Any]:
     }
 
 
-def play_episodes(spec: OverseerSpec, episodes: list[tuple[str, int]], preview: str) -> list[dict[str, Any]]:
-    """Play the given (task, seed) episodes with one Overseer; return one record per episode."""
-    overseer = make_eval_overseer(spec)
+def play_episodes(spec: OverseerSpec, episodes: list[tuple[str, int]], preview: str,
+                  overseer: Any = None) -> list[dict[str, Any]]:
+    """Play the given (task, seed) episodes with one Overseer (built from ``spec`` unless given)."""
+    overseer = overseer if overseer is not None else make_eval_overseer(spec)
     records: list[dict[str, Any]] = []
     batch = max(1, spec.batch_size)
     for start in range(0, len(episodes), batch):
@@ -111,8 +112,9 @@ def _distribute(config: EvalConfig, episodes: list[tuple[str, int]], progress) -
                 results[futures[future]] = future.result()
                 progress(len(chunks[futures[future]]))
     else:
+        overseer = make_eval_overseer(spec)  # built once: loading a model per chunk would dominate
         for i, chunk in enumerate(chunks):
-            results[i] = play_episodes(spec, chunk, preview)
+            results[i] = play_episodes(spec, chunk, preview, overseer)
             progress(len(chunk))
     return [record for chunk in results for record in chunk]
 
