@@ -74,7 +74,8 @@ def eval_(overseer: str = typer.Option("policy", help="naive, random, policy, pr
           adapter: str = typer.Option("", help="hf: PEFT LoRA adapter folder"),
           base_url: str = typer.Option("", help="llm: OpenAI-compatible base URL"),
           api_key_env: str = typer.Option("OPENAI_API_KEY", help="llm: environment variable holding the key"),
-          batch_size: int = typer.Option(8, min=1, max=256),
+          batch_size: int = typer.Option(8, min=1, max=256, help="hf: prompts per generate call (episodes in lockstep)"),
+          max_new_tokens: int = typer.Option(96, min=8, max=1024, help="hf/llm: tokens to generate per verdict"),
           timeout: float = typer.Option(30.0, min=0.1, help="llm: request timeout (s)"),
           seed: int = typer.Option(0, min=0, help="random overseer seed"),
           out: str = typer.Option("results", help="folder for the run's JSON")) -> None:
@@ -98,6 +99,7 @@ def eval_(overseer: str = typer.Option("policy", help="naive, random, policy, pr
             lo, _, hi = part.partition("-")
             seed_list += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
     spec = _spec(overseer, seed, model, adapter, base_url, api_key_env, batch_size, timeout)
+    spec.max_new_tokens = max_new_tokens
     config = EvalConfig(spec, split=split, tasks=chosen, seeds=seed_list, preview=preview, workers=workers,
                         ray=None if ray is None else ("" if ray == "local" else ray), per_tier=per_tier or None)
     try:

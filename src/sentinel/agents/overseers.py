@@ -39,17 +39,24 @@ class NaiveOverseer:
 
 
 class RandomOverseer:
-    """Uniformly random decisions from its own seeded stream."""
+    """Uniformly random decisions, drawn from its seed and the observation it is shown.
+
+    Seeding each draw from (seed, what it sees) rather than from one running stream makes its
+    decisions independent of the order in which episodes reach it, so a run gives the same
+    numbers in one process, in worker processes, or as Ray tasks.
+    """
 
     name = "random"
 
     def __init__(self, seed: int = 0) -> None:
-        self.rng = random.Random(f"random-overseer/{seed}")
+        self.seed = seed
 
     def decide(self, obs: SentinelObservation) -> OverseerAction:
-        decision = self.rng.choice(DECISIONS)
-        target = obs.proposal.key.split(":")[1] if obs.proposal and ":" in obs.proposal.key else ""
-        return OverseerAction(decision=decision, suspicion=round(self.rng.random(), 4),
+        key = obs.proposal.key if obs.proposal else ""
+        rng = random.Random(f"random-overseer/{self.seed}/{obs.task_id}/{obs.alert}/{obs.turn}/{key}")
+        decision = rng.choice(DECISIONS)
+        target = key.split(":")[1] if ":" in key else ""
+        return OverseerAction(decision=decision, suspicion=round(rng.random(), 4),
                               justification=f"{decision} {obs.proposal.action_type if obs.proposal else ''} on {target}")
 
 
