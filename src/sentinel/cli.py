@@ -165,5 +165,14 @@ def serve(host: str = typer.Option("127.0.0.1", help="interface to bind"),
                 loop="uvloop", http="httptools", ws_max_size=256 * 1024, log_level="warning")
 
 
+def _register_training() -> None:
+    """``sentinel dataset rft`` and ``sentinel train`` (heavy imports stay inside the commands)."""
+    from sentinel.training.cli import training_app
+    app.add_typer(training_app)
+
+
+_register_training()
+
+
 if __name__ == "__main__":
     app()
