@@ -345,9 +345,10 @@ def _teach_constant_reply(folder: Path, reply: str, steps: int = 400) -> float:
 
 
 def test_cpu_smoke_run_writes_every_artefact(tiny_model, tmp_path):
-    """Budget: ~2 min on 2 cores. configs/smoke.yaml with a tiny Qwen3 taught to emit one verdict: GRPO
-    (Stage A, tool calls through TRL), SFT on the RFT data (Stage B), one Stage C tier, keep-best on the
-    validation slice, evaluation of the kept adapter, plots and the run summary."""
+    """Budget: 2 min on 2 cores (about 15 s on an idle machine). configs/smoke.yaml with a tiny Qwen3
+    taught to emit one verdict: GRPO (Stage A, tool calls through TRL), SFT on the RFT data (Stage B),
+    one Stage C tier, keep-best on the validation slice, evaluation of the kept adapter, plots and the
+    run summary."""
     from sentinel.training.train import run_training
 
     model_dir = tmp_path / "taught"
