@@ -88,18 +88,9 @@ def plot_curves(reports: list[StageReport], out_dir: Path) -> list[Path]:
             ax.axvline(offset + gate["step"], color="red" if not gate["passed"] else "green", linewidth=0.8)
         offset += len(rows)
         drawn += 1
-    if not drawn:
-        ax.text(0.5, 0.5, "no GRPO steps were run", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("GRPO step (stages concatenated)")
-    ax.set_ylabel("mean reward per rollout")
-    ax.set_title("GRPO rewards (gates: green pass, red abort)")
-    if drawn:
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = out_dir / "rewards.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    paths.append(path)
+    paths.append(_finish(plt, fig, ax, drawn, "no GRPO steps were run", "GRPO step (stages concatenated)",
+                         "mean reward per rollout", "GRPO rewards (gates: green pass, red abort)",
+                         out_dir / "rewards.png"))
 
     fig, ax = plt.subplots(figsize=(8, 4))
     drawn = 0
@@ -112,19 +103,25 @@ def plot_curves(reports: list[StageReport], out_dir: Path) -> list[Path]:
         ax.plot(xs, [h["loss"] for h in rows], marker=".", label=rep.name + (f"/{rep.tier}" if rep.tier else ""))
         offset += len(rows)
         drawn += 1
+    paths.append(_finish(plt, fig, ax, drawn, "no training steps were run", "optimizer step (stages concatenated)",
+                         "training loss", "Training loss per stage", out_dir / "loss.png"))
+    return paths
+
+
+def _finish(plt: Any, fig: Any, ax: Any, drawn: int, empty: str, xlabel: str, ylabel: str, title: str,
+            path: Path) -> Path:
+    """Label, legend (or an 'empty' note) and save one figure — shared by the reward and loss plots."""
     if not drawn:
-        ax.text(0.5, 0.5, "no training steps were run", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("optimizer step (stages concatenated)")
-    ax.set_ylabel("training loss")
-    ax.set_title("Training loss per stage")
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     if drawn:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    path = out_dir / "loss.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    paths.append(path)
-    return paths
+    return path
 
 
 def _save_adapter(model: Any, folder: Path) -> str:
