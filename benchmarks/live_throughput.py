@@ -56,8 +56,12 @@ end
 
 
 def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    """A wrk duration (``812.00us``, ``3.5ms``, ``1.02s``, ``1.10m``) in milliseconds."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value)
+    if match is None:
+        raise ValueError(f"unrecognised wrk duration {value!r}")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
 
 
 def wrk_scenario(base: str, connections: int, seconds: float, script: Path) -> dict[str, float]:

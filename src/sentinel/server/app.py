@@ -8,6 +8,7 @@ uvicorn can start it as a factory in every worker process. Typed environment err
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from dataclasses import dataclass, field
@@ -212,5 +213,6 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
         from sentinel.ui import mount_ui
         mount_ui(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.router.on_startup.append(gc.freeze)
     return app
 
