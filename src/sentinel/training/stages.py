@@ -154,6 +154,14 @@ def common_args(config: TrainConfig, device: str, out_dir: Path) -> dict[str, An
 
 
 # ---------------------------------------------------------------------------------------------- callbacks
+def _train_timed(trainer: Any, report: StageReport) -> None:
+    """Run a TRL trainer and record its wall time and the optimizer steps it actually took."""
+    started = time.perf_counter()
+    trainer.train()
+    report.seconds = round(time.perf_counter() - started, 2)
+    report.steps_run = trainer.state.global_step
+
+
 def _callbacks(gates: GateSettings | None, report: StageReport):
     from transformers import TrainerCallback
 
@@ -228,10 +236,7 @@ def run_grpo(name: str, model: Any, tokenizer: Any, settings: GRPOSettings, tier
                           callbacks=_callbacks(config.gates, report))
     say(f"{name}: GRPO on {tier}, {settings.steps} steps × {settings.prompts_per_step} episode(s) × "
         f"{settings.num_generations} generations")
-    started = time.perf_counter()
-    trainer.train()
-    report.seconds = round(time.perf_counter() - started, 2)
-    report.steps_run = trainer.state.global_step
+    _train_timed(trainer, report)
     for env in sum(trainer._environment_pool.values(), []) if hasattr(trainer, "_environment_pool") else []:
         env._close()
     if report.aborted:
@@ -276,8 +281,5 @@ def run_sft(model: Any, tokenizer: Any, settings: SFTSettings, dataset_path: Pat
                          callbacks=_callbacks(None, report))
     say(f"stage_b: SFT on {counts['samples']} RFT samples, {settings.steps} steps × {settings.batch_size} × "
         f"{settings.gradient_accumulation_steps}")
-    started = time.perf_counter()
-    trainer.train()
-    report.seconds = round(time.perf_counter() - started, 2)
-    report.steps_run = trainer.state.global_step
+    _train_timed(trainer, report)
     return report

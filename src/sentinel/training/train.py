@@ -17,6 +17,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from sentinel.training.config import TrainConfig
@@ -72,40 +73,43 @@ def plot_curves(reports: list[StageReport], out_dir: Path) -> list[Path]:
 
     paths = []
     fig, ax = plt.subplots(figsize=(8, 4))
-    drawn = 0
-    offset = 0
-    for rep in reports:
-        rows = [h for h in rep.history if "reward" in h]
-        if not rows:
-            continue
-        xs = [offset + i + 1 for i in range(len(rows))]
-        label = rep.name + (f"/{rep.tier}" if rep.tier else "")
+    stages = list(_concatenated(reports, "reward"))
+    for rep, offset, xs, rows in stages:
+        label = _stage_label(rep)
         ax.plot(xs, [h["reward"] for h in rows], marker="o", label=f"{label} binary")
         shaped = [h.get("rewards/shaped_reward/mean") for h in rows]
         if all(s is not None for s in shaped):
             ax.plot(xs, shaped, linestyle="--", marker=".", label=f"{label} shaped (logged)")
         for gate in rep.gate_results:
             ax.axvline(offset + gate["step"], color="red" if not gate["passed"] else "green", linewidth=0.8)
-        offset += len(rows)
-        drawn += 1
-    paths.append(_finish(plt, fig, ax, drawn, "no GRPO steps were run", "GRPO step (stages concatenated)",
+    paths.append(_finish(plt, fig, ax, len(stages), "no GRPO steps were run", "GRPO step (stages concatenated)",
                          "mean reward per rollout", "GRPO rewards (gates: green pass, red abort)",
                          out_dir / "rewards.png"))
 
     fig, ax = plt.subplots(figsize=(8, 4))
-    drawn = 0
-    offset = 0
-    for rep in reports:
-        rows = [h for h in rep.history if "loss" in h]
-        if not rows:
-            continue
-        xs = [offset + i + 1 for i in range(len(rows))]
-        ax.plot(xs, [h["loss"] for h in rows], marker=".", label=rep.name + (f"/{rep.tier}" if rep.tier else ""))
-        offset += len(rows)
-        drawn += 1
-    paths.append(_finish(plt, fig, ax, drawn, "no training steps were run", "optimizer step (stages concatenated)",
+    stages = list(_concatenated(reports, "loss"))
+    for rep, _, xs, rows in stages:
+        ax.plot(xs, [h["loss"] for h in rows], marker=".", label=_stage_label(rep))
+    paths.append(_finish(plt, fig, ax, len(stages), "no training steps were run", "optimizer step (stages concatenated)",
                          "training loss", "Training loss per stage", out_dir / "loss.png"))
     return paths
+
+
+def _stage_label(rep: StageReport) -> str:
+    return rep.name + (f"/{rep.tier}" if rep.tier else "")
+
+
+def _concatenated(reports: list[StageReport], key: str) -> Iterator[tuple[StageReport, int, list[int], list[dict]]]:
+    """Each stage's logged rows that carry ``key``, placed one after another on a shared step axis.
+
+    Yields (stage, offset of its first step, x positions, rows); stages without such rows are skipped.
+    """
+    offset = 0
+    for rep in reports:
+        rows = [h for h in rep.history if key in h]
+        if rows:
+            yield rep, offset, [offset + i + 1 for i in range(len(rows))], rows
+            offset += len(rows)
 
 
 def _finish(plt: Any, fig: Any, ax: Any, drawn: int, empty: str, xlabel: str, ylabel: str, title: str,
