@@ -42,6 +42,19 @@ LATENCY_WINDOW = 1000
 MAX_GROUP = 512
 
 
+@contextlib.contextmanager
+def _writers_turn(lock_file: Any) -> Iterator[None]:
+    """Hold the cross-process writer lock (see the module docstring) for one transaction."""
+    if fcntl is None:
+        yield
+        return
+    fcntl.flock(lock_file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
 class AuditLog:
     """Group-committing SQLite audit log (one instance per process)."""
 
@@ -56,26 +69,13 @@ class AuditLog:
         self._queue: queue.Queue[tuple[dict[str, Any], Future] | None] = queue.Queue()
         self._read_lock = threading.Lock()
         self._reader = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-        self._lock_path = self.path + ".writer-lock"
         self._writer = threading.Thread(target=self._write_loop, name="sentinel-audit-writer", daemon=True)
         self._writer.start()
 
     # -- writing -------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _exclusive(self, lock_file: Any) -> Iterator[None]:
-        """Hold the cross-process writer lock for one transaction."""
-        if fcntl is None:
-            yield
-            return
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-
     def _write_loop(self) -> None:
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        lock_file = open(self._lock_path, "a+b")  # noqa: SIM115 - held for the writer's lifetime
+        lock_file = open(self.path + ".writer-lock", "a+b")  # noqa: SIM115 - held for the writer's lifetime
         db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process crashes
         sql = f"INSERT INTO verdicts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
         while True:
@@ -93,7 +93,7 @@ class AuditLog:
                     break
                 group.append(nxt)
             try:
-                with self._exclusive(lock_file):
+                with _writers_turn(lock_file):
                     db.execute("BEGIN IMMEDIATE")
                     db.executemany(sql, [tuple(row[c] for c in COLUMNS) for row, _ in group])
                     db.execute("COMMIT")

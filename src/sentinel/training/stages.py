@@ -153,7 +153,6 @@ def common_args(config: TrainConfig, device: str, out_dir: Path) -> dict[str, An
             "dataloader_num_workers": 0, "disable_tqdm": False}
 
 
-# ---------------------------------------------------------------------------------------------- callbacks
 def _train_timed(trainer: Any, report: StageReport) -> None:
     """Run a TRL trainer and record its wall time and the optimizer steps it actually took."""
     started = time.perf_counter()
@@ -162,6 +161,7 @@ def _train_timed(trainer: Any, report: StageReport) -> None:
     report.steps_run = trainer.state.global_step
 
 
+# ---------------------------------------------------------------------------------------------- callbacks
 def _callbacks(gates: GateSettings | None, report: StageReport):
     from transformers import TrainerCallback
 
