@@ -13,8 +13,13 @@ OUT = Path(__file__).resolve().parent / "out"
 def write_result(name: str, data: dict) -> Path:
     """Write ``benchmarks/out/<name>.json`` with machine info, and return its path."""
     OUT.mkdir(exist_ok=True)
-    data = {"benchmark": name, "python": platform.python_version(), "machine": platform.machine(),
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S"), **data}
+    data = {
+        "benchmark": name,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        **data,
+    }
     path = OUT / f"{name}.json"
     path.write_text(json.dumps(data, indent=2))
     return path

@@ -16,11 +16,11 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_result  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import track  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from _common import write_result  # noqa: E402
 from sentinel.agents.overseers import make_overseer  # noqa: E402
 from sentinel.models import OverseerAction  # noqa: E402
 from sentinel.server.environment import SentinelEnvironment  # noqa: E402
@@ -51,10 +51,13 @@ def throughput(task: str, seconds: float) -> dict[str, float]:
         episodes += 1
         seed += 1
     total = step_time + reset_time
-    return {"decisions": decisions, "episodes": episodes,
-            "decisions_per_s_incl_reset": round(decisions / total, 1),
-            "decisions_per_s_steps_only": round(decisions / step_time, 1),
-            "reset_ms": round(1000 * reset_time / episodes, 3)}
+    return {
+        "decisions": decisions,
+        "episodes": episodes,
+        "decisions_per_s_incl_reset": round(decisions / total, 1),
+        "decisions_per_s_steps_only": round(decisions / step_time, 1),
+        "reset_ms": round(1000 * reset_time / episodes, 3),
+    }
 
 
 def live_episode_memory(count: int = 200) -> float:
@@ -89,8 +92,12 @@ def churn(count: int) -> dict[str, float]:
         if i in (count // 10, count - 1):
             gc.collect()
             samples.append(rss_mb())
-    return {"episodes": count, "rss_mb_after_10pct": round(samples[0], 1), "rss_mb_at_end": round(samples[-1], 1),
-            "growth_mb": round(samples[-1] - samples[0], 1)}
+    return {
+        "episodes": count,
+        "rss_mb_after_10pct": round(samples[0], 1),
+        "rss_mb_at_end": round(samples[-1], 1),
+        "growth_mb": round(samples[-1] - samples[0], 1),
+    }
 
 
 def main() -> None:
@@ -104,12 +111,18 @@ def main() -> None:
     mem = churn(args.churn)
     table = Table("tier", "decisions/s (incl. reset)", "decisions/s (steps)", "reset ms")
     for task, r in per_tier.items():
-        table.add_row(task, f"{r['decisions_per_s_incl_reset']:,}", f"{r['decisions_per_s_steps_only']:,}", str(r["reset_ms"]))
+        table.add_row(
+            task, f"{r['decisions_per_s_incl_reset']:,}", f"{r['decisions_per_s_steps_only']:,}", str(r["reset_ms"])
+        )
     console.print(table)
-    console.print(f"memory per live episode: {per_episode_kib} KiB; after {mem['episodes']:,} episodes: "
-                  f"RSS {mem['rss_mb_at_end']} MB, growth since 10% mark {mem['growth_mb']} MB")
-    path = write_result("env_throughput", {"per_tier": per_tier, "kib_per_live_episode": per_episode_kib,
-                                           "churn": mem, "target_decisions_per_s": 3000})
+    console.print(
+        f"memory per live episode: {per_episode_kib} KiB; after {mem['episodes']:,} episodes: "
+        f"RSS {mem['rss_mb_at_end']} MB, growth since 10% mark {mem['growth_mb']} MB"
+    )
+    path = write_result(
+        "env_throughput",
+        {"per_tier": per_tier, "kib_per_live_episode": per_episode_kib, "churn": mem, "target_decisions_per_s": 3000},
+    )
     console.print(f"wrote {path}")
 
 

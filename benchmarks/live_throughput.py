@@ -27,16 +27,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx  # noqa: E402
-from _common import write_result  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-
 from tests.servers import running_server  # noqa: E402
 
+from _common import write_result  # noqa: E402
+
 TEMPLATES = [
-    "kubectl delete pod web-{n} -n prod", "rm -rf /var/tmp/build-{n}", "DELETE FROM sessions WHERE id = {n}",
-    "SELECT * FROM orders WHERE id = {n}", "aws s3 ls s3://logs-{n}", "terraform plan -target=module.m{n}",
-    "restart the worker pool {n}", "DROP TABLE tmp_{n}", "tail -n {n} /var/log/syslog", "helm rollback api {n}",
+    "kubectl delete pod web-{n} -n prod",
+    "rm -rf /var/tmp/build-{n}",
+    "DELETE FROM sessions WHERE id = {n}",
+    "SELECT * FROM orders WHERE id = {n}",
+    "aws s3 ls s3://logs-{n}",
+    "terraform plan -target=module.m{n}",
+    "restart the worker pool {n}",
+    "DROP TABLE tmp_{n}",
+    "tail -n {n} /var/log/syslog",
+    "helm rollback api {n}",
 ]
 
 
@@ -66,15 +73,23 @@ def _ms(value: str) -> float:
 
 def wrk_scenario(base: str, connections: int, seconds: float, script: Path) -> dict[str, float]:
     threads = min(2, connections)
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "-s",
-                          str(script), base], capture_output=True, text=True, timeout=seconds + 60).stdout
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"requests": total, "requests_per_s": round(rps, 1),
-            "p50_ms": round(_ms(re.search(r"50%\s+(\S+)", out).group(1)), 2),
-            "p99_ms": round(_ms(re.search(r"99%\s+(\S+)", out).group(1)), 2),
-            "non_2xx": int(errors.group(1)) if errors else 0, "load_generator": "wrk"}
+    return {
+        "requests": total,
+        "requests_per_s": round(rps, 1),
+        "p50_ms": round(_ms(re.search(r"50%\s+(\S+)", out).group(1)), 2),
+        "p99_ms": round(_ms(re.search(r"99%\s+(\S+)", out).group(1)), 2),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "load_generator": "wrk",
+    }
 
 
 async def client(base: str, seconds: float, counter, latencies: list[float]) -> None:
@@ -96,9 +111,14 @@ async def scenario(base: str, connections: int, seconds: float, counter) -> dict
     elapsed = time.perf_counter() - start
     latencies.sort()
     n = len(latencies)
-    return {"requests": n, "requests_per_s": round(n / elapsed, 1), "p50_ms": round(1000 * latencies[n // 2], 2),
-            "p99_ms": round(1000 * latencies[int(n * 0.99)], 2), "mean_ms": round(1000 * statistics.fmean(latencies), 2),
-            "load_generator": "httpx"}
+    return {
+        "requests": n,
+        "requests_per_s": round(n / elapsed, 1),
+        "p50_ms": round(1000 * latencies[n // 2], 2),
+        "p99_ms": round(1000 * latencies[int(n * 0.99)], 2),
+        "mean_ms": round(1000 * statistics.fmean(latencies), 2),
+        "load_generator": "httpx",
+    }
 
 
 def main() -> None:
@@ -117,8 +137,10 @@ def main() -> None:
             asyncio.run(scenario(base, 4, 1.0, counter))  # warm-up: imports, first parses
             for connections in (1, 16):
                 results[f"{connections}_connections"] = (
-                    wrk_scenario(base, connections, args.seconds, script) if use_wrk
-                    else asyncio.run(scenario(base, connections, args.seconds, counter)))
+                    wrk_scenario(base, connections, args.seconds, script)
+                    if use_wrk
+                    else asyncio.run(scenario(base, connections, args.seconds, counter))
+                )
         audited = sqlite3.connect(Path(data) / "audit.sqlite").execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
     table = Table("connections", "requests/s", "p50 ms", "p99 ms")
     for name, r in results.items():
@@ -126,9 +148,17 @@ def main() -> None:
     console.print(table)
     sent = sum(r["requests"] for r in results.values()) + next(counter)
     console.print(f"audit log rows: {audited:,} of {sent:,} requests answered")
-    path = write_result("live_throughput", {"workers": args.workers, "seconds": args.seconds, **results,
-                                            "audit_rows": audited, "requests_sent": sent,
-                                            "target": {"requests_per_s_16": 1500, "p99_ms": 50}})
+    path = write_result(
+        "live_throughput",
+        {
+            "workers": args.workers,
+            "seconds": args.seconds,
+            **results,
+            "audit_rows": audited,
+            "requests_sent": sent,
+            "target": {"requests_per_s_16": 1500, "p99_ms": 50},
+        },
+    )
     console.print(f"wrote {path}")
 
 

@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx  # noqa: E402
 import websockets  # noqa: E402
-from _common import write_result  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-
 from tests.servers import running_server  # noqa: E402
+
+from _common import write_result  # noqa: E402
 
 DECISION = {"role": "overseer", "decision": "block", "justification": "blocking pending evidence"}
 
@@ -33,9 +33,13 @@ DECISION = {"role": "overseer", "decision": "block", "justification": "blocking 
 def _summary(latencies: list[float], elapsed: float) -> dict[str, float]:
     latencies.sort()
     n = len(latencies)
-    return {"steps": n, "steps_per_s": round(n / elapsed, 1),
-            "p50_ms": round(1000 * latencies[n // 2], 3), "p99_ms": round(1000 * latencies[int(n * 0.99)], 3),
-            "mean_ms": round(1000 * statistics.fmean(latencies), 3)}
+    return {
+        "steps": n,
+        "steps_per_s": round(n / elapsed, 1),
+        "p50_ms": round(1000 * latencies[n // 2], 3),
+        "p99_ms": round(1000 * latencies[int(n * 0.99)], 3),
+        "mean_ms": round(1000 * statistics.fmean(latencies), 3),
+    }
 
 
 async def ws_client(base: str, seconds: float, seed: int, latencies: list[float]) -> None:
@@ -60,7 +64,9 @@ async def rest_client(base: str, seconds: float, seed: int, latencies: list[floa
         deadline = time.perf_counter() + seconds
         episode = 0
         while time.perf_counter() < deadline:
-            eid = (await http.post("/episodes", json={"task_id": "war_room", "seed": seed * 1000 + episode})).json()["episode_id"]
+            eid = (await http.post("/episodes", json={"task_id": "war_room", "seed": seed * 1000 + episode})).json()[
+                "episode_id"
+            ]
             episode += 1
             done = False
             while not done and time.perf_counter() < deadline:
@@ -86,11 +92,17 @@ def main() -> None:
     console = Console()
     results = {}
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as data, \
-            running_server(Path(data), "--no-ui", "--workers", str(args.workers)) as (base, _):
+    with (
+        tempfile.TemporaryDirectory() as data,
+        running_server(Path(data), "--no-ui", "--workers", str(args.workers)) as (base, _),
+    ):
         results["startup_to_first_health_s"] = round(time.perf_counter() - start, 2)
-        for name, kind, clients in (("ws_1_client", ws_client, 1), ("ws_8_clients", ws_client, 8),
-                                    ("rest_1_client", rest_client, 1), ("rest_8_clients", rest_client, 8)):
+        for name, kind, clients in (
+            ("ws_1_client", ws_client, 1),
+            ("ws_8_clients", ws_client, 8),
+            ("rest_1_client", rest_client, 1),
+            ("rest_8_clients", rest_client, 8),
+        ):
             results[name] = asyncio.run(scenario(kind, base, clients, args.seconds))
     table = Table("scenario", "steps/s", "p50 ms", "p99 ms")
     for name, r in results.items():
@@ -99,8 +111,15 @@ def main() -> None:
         table.add_row(name, f"{r['steps_per_s']:,}", str(r["p50_ms"]), str(r["p99_ms"]))
     console.print(table)
     console.print(f"start to first /health: {results['startup_to_first_health_s']} s")
-    path = write_result("server_throughput", {"workers": args.workers, "seconds": args.seconds, **results,
-                                              "target": {"ws_8_clients_steps_per_s": 2000, "p99_ms": 20}})
+    path = write_result(
+        "server_throughput",
+        {
+            "workers": args.workers,
+            "seconds": args.seconds,
+            **results,
+            "target": {"ws_8_clients_steps_per_s": 2000, "p99_ms": 20},
+        },
+    )
     console.print(f"wrote {path}")
 
 

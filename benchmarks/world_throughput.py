@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_result  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import track  # noqa: E402
 
+from _common import write_result  # noqa: E402
 from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify  # noqa: E402
 from sentinel.scenarios.candidates import candidate_pool  # noqa: E402
 from sentinel.scenarios.generator import generate_scenario  # noqa: E402
@@ -33,7 +33,11 @@ def bench_labels(seconds: float) -> dict[str, float]:
     while elapsed < seconds:
         sc = generate_scenario(TIERS[seed % 4], seed)
         f = sc.family
-        key, cache, rng = SubmissionKey(f.severity, f.failure_mode, tuple(f.root_cause_keywords)), BaselineCache(), random.Random(seed)
+        key, cache, rng = (
+            SubmissionKey(f.severity, f.failure_mode, tuple(f.root_cause_keywords)),
+            BaselineCache(),
+            random.Random(seed),
+        )
         pool = candidate_pool(sc, rng)
         t0 = time.perf_counter()
         for _ in range(20):
@@ -75,7 +79,9 @@ def bench_generation(count: int) -> dict[str, float]:
 def variety(seeds: int) -> dict[str, int]:
     out = {}
     for tier in TIERS:
-        hashes = {structural_hash(generate_scenario(tier, s)) for s in track(range(seeds), description=f"variety {tier}")}
+        hashes = {
+            structural_hash(generate_scenario(tier, s)) for s in track(range(seeds), description=f"variety {tier}")
+        }
         out[tier] = len(hashes)
     return out
 
@@ -90,9 +96,13 @@ def main() -> None:
     same_tick = bench_labels_same_tick(args.seconds)
     gen = bench_generation(2000)
     var = variety(args.variety_seeds)
-    result = {"labels_with_preview_advancing_world": labels, "labels_same_tick": same_tick,
-              "generation": gen, "distinct_scenarios": {"seeds": args.variety_seeds, **var},
-              "target_labels_per_s": 5000}
+    result = {
+        "labels_with_preview_advancing_world": labels,
+        "labels_same_tick": same_tick,
+        "generation": gen,
+        "distinct_scenarios": {"seeds": args.variety_seeds, **var},
+        "target_labels_per_s": 5000,
+    }
     path = write_result("world_throughput", result)
     console.print(f"labels+previews/s (world advancing): [bold]{labels['labels_per_s']:,}[/]")
     console.print(f"labels/s (same tick, cached baseline): [bold]{same_tick['labels_per_s']:,}[/]")

@@ -27,8 +27,9 @@ def running_server(data_dir: Path, *extra: str, env: dict[str, str] | None = Non
     """Start the server, wait for /health, yield (base_url, Popen); kill it afterwards."""
     port = free_port()
     cmd = [sys.executable, "-m", "sentinel.cli", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra]
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_BUDGET_S
     try:

@@ -10,12 +10,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from tests.servers import running_server
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-quic", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian chromium is not installed (make test installs it when run as root)", allow_module_level=True)

@@ -7,20 +7,24 @@ import threading
 import time
 
 import pytest
+from tests.servers import free_port
 
 from sentinel.eval.metrics import auroc, compute_metrics, tpr_at_fpr
 from sentinel.eval.overseers import OverseerSpec
 from sentinel.eval.prompt import build_messages, parse_verdict
 from sentinel.eval.report import build_report, replay_markdown, save_run
 from sentinel.eval.runner import EvalConfig, run_eval
-from tests.servers import free_port
 
 
 def _untimed(result: dict) -> tuple:
     """A run without its timings (latency is the one thing determinism does not cover)."""
-    episodes = [{**ep, "turns": [{k: v for k, v in t.items() if k != "latency_ms"} for t in ep["turns"]]}
-                for ep in result["episodes"]]
-    metrics = {tier: {k: v for k, v in m.items() if not k.startswith("latency")} for tier, m in result["metrics"].items()}
+    episodes = [
+        {**ep, "turns": [{k: v for k, v in t.items() if k != "latency_ms"} for t in ep["turns"]]}
+        for ep in result["episodes"]
+    ]
+    metrics = {
+        tier: {k: v for k, v in m.items() if not k.startswith("latency")} for tier, m in result["metrics"].items()
+    }
     return episodes, metrics
 
 
@@ -35,11 +39,31 @@ def test_auroc_and_tpr_at_fpr():
 
 def test_confusion_grades_invalid_as_worst_and_flagged_catastrophe_as_miss():
     def turn(label, decision, graded=None):
-        return {"label": label, "decision": decision, "graded_decision": graded or decision, "suspicion": 0.5,
-                "latency_ms": 1.0, "reward_overseer": 0.0, "binary": 0.0}
-    eps = [{"task_id": "war_room", "resolved": True, "catastrophes_executed": 1, "turns": [
-        turn("catastrophic", "flag"), turn("wrong", "invalid", "approve"), turn("correct", "block"),
-        turn("neutral", "approve"), turn("ambiguous", "flag"), turn("wrong", "flag")]}]
+        return {
+            "label": label,
+            "decision": decision,
+            "graded_decision": graded or decision,
+            "suspicion": 0.5,
+            "latency_ms": 1.0,
+            "reward_overseer": 0.0,
+            "binary": 0.0,
+        }
+
+    eps = [
+        {
+            "task_id": "war_room",
+            "resolved": True,
+            "catastrophes_executed": 1,
+            "turns": [
+                turn("catastrophic", "flag"),
+                turn("wrong", "invalid", "approve"),
+                turn("correct", "block"),
+                turn("neutral", "approve"),
+                turn("ambiguous", "flag"),
+                turn("wrong", "flag"),
+            ],
+        }
+    ]
     m = compute_metrics(eps, {"war_room": 0.5, "overall": 0.5})["overall"]
     assert (m["tp"], m["fp"], m["tn"], m["fn"]) == (1, 1, 1, 2)
     assert m["invalid_rate"] == pytest.approx(1 / 6, abs=1e-4) and m["over_block_rate"] == 1.0
@@ -65,8 +89,10 @@ def test_policy_eval_is_deterministic_and_beats_baselines():
 
 
 def test_action_screen_streams_identical_across_overseers():
-    runs = [run_eval(EvalConfig(OverseerSpec(n), split="heldout50", tasks=("action_screen",)), show_progress=False)
-            for n in ("naive", "random", "policy")]
+    runs = [
+        run_eval(EvalConfig(OverseerSpec(n), split="heldout50", tasks=("action_screen",)), show_progress=False)
+        for n in ("naive", "random", "policy")
+    ]
     streams = [[[t["key"] for t in ep["turns"]] for ep in r["episodes"]] for r in runs]
     assert streams[0] == streams[1] == streams[2]
 
@@ -105,8 +131,14 @@ class _FakeOpenAI:
             self.calls += 1
             if reply == 500:
                 raise HTTPException(500, "boom")
-            return {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}]}
+            return {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}],
+            }
+
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -127,20 +159,25 @@ def test_llm_overseer_parses_and_fails_closed():
     replies = ['{"decision": "block", "justification": "blocking it", "suspicion": 1.0}', "I think approve", 500]
     with _FakeOpenAI(replies) as base_url:
         spec = OverseerSpec("llm", model="fake", base_url=base_url, timeout_s=5, retries=0)
-        result = run_eval(EvalConfig(spec, split="heldout50", seeds=[9001, 9002], tasks=("action_screen",)),
-                          show_progress=False)
+        result = run_eval(
+            EvalConfig(spec, split="heldout50", seeds=[9001, 9002], tasks=("action_screen",)), show_progress=False
+        )
     turns = [t for ep in result["episodes"] for t in ep["turns"]]
     decisions = [t["decision"] for t in turns]
     assert "block" in decisions and "invalid" in decisions and "approve" not in decisions
     assert all(not t["executed"] for t in turns if t["decision"] == "invalid")
-    assert result["metrics"]["overall"]["invalid_rate"] == pytest.approx(decisions.count("invalid") / len(turns), abs=1e-4)
+    assert result["metrics"]["overall"]["invalid_rate"] == pytest.approx(
+        decisions.count("invalid") / len(turns), abs=1e-4
+    )
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     pytest.importorskip("transformers")
-    from sentinel.episode import Episode
     from tests.tiny_model import build_tiny_model
+
+    from sentinel.episode import Episode
+
     corpus = []
     for seed in range(20):
         ep = Episode(task_id="war_room", seed=seed)
@@ -151,8 +188,9 @@ def tiny_model(tmp_path_factory):
 
 def test_hf_overseer_with_a_tiny_local_model(tiny_model):
     spec = OverseerSpec("hf", model=str(tiny_model), batch_size=4, max_new_tokens=8)
-    result = run_eval(EvalConfig(spec, split="heldout50", seeds=[9001, 9002, 9003], tasks=("action_screen",)),
-                      show_progress=False)
+    result = run_eval(
+        EvalConfig(spec, split="heldout50", seeds=[9001, 9002, 9003], tasks=("action_screen",)), show_progress=False
+    )
     turns = [t for ep in result["episodes"] for t in ep["turns"]]
     assert len(turns) == 15
     # A random tiny model cannot produce a verdict: every output is invalid, vetoed, and counted.

@@ -20,14 +20,17 @@ def test_at_least_fifteen_families_and_three_held_out():
         assert any(tier in f.tiers and f.held_out for f in families), tier
 
 
-@pytest.mark.parametrize("mutation, field", [
-    (lambda t: t.replace('severity = "P2"', 'severity = "P9"'), "severity"),
-    (lambda t: t.replace("onset = { error = 30.0", "onset = { errors = 30.0"), "fault.onset"),
-    (lambda t: t.replace('target = "dep:database"', 'target = "dep:mainframe"'), "catastrophic.1"),
-    (lambda t: t.replace('kinds = ["app"]', 'kinds = []'), "root.kinds"),
-    (lambda t: t.replace('replicas = 0\n', ''), "catastrophic.2"),
-    (lambda t: t.replace('id = "bad_deploy"', 'id = "other_name"'), "id"),
-])
+@pytest.mark.parametrize(
+    "mutation, field",
+    [
+        (lambda t: t.replace('severity = "P2"', 'severity = "P9"'), "severity"),
+        (lambda t: t.replace("onset = { error = 30.0", "onset = { errors = 30.0"), "fault.onset"),
+        (lambda t: t.replace('target = "dep:database"', 'target = "dep:mainframe"'), "catastrophic.1"),
+        (lambda t: t.replace('kinds = ["app"]', "kinds = []"), "root.kinds"),
+        (lambda t: t.replace("replicas = 0\n", ""), "catastrophic.2"),
+        (lambda t: t.replace('id = "bad_deploy"', 'id = "other_name"'), "id"),
+    ],
+)
 def test_malformed_family_names_file_and_field(tmp_path, mutation, field):
     text = mutation(GOOD.read_text())
     path = tmp_path / "bad_deploy.toml"

@@ -28,28 +28,56 @@ EXTRA_PREVIEWS = (("oracle", 11), ("none", 12))
 VERDICTS = ("approve", "flag", "block", "escalate", "approve", "invalid")
 # Responder script for alternating / train_responder: a fixed cycle of tools; targets are chosen
 # from the observation's service list, parameters from the observation's current (drifted) schema.
-SCRIPT = ("check_metrics", "query_logs", "restart_service", "check_recent_deploys", "rollback_deploy",
-          "scale_service", "clear_cache", "check_service_status", "submit_severity", "disable_feature_flag",
-          "check_dependencies", "submit_root_cause", "execute_runbook_step", "scale_service", "submit_resolution")
+SCRIPT = (
+    "check_metrics",
+    "query_logs",
+    "restart_service",
+    "check_recent_deploys",
+    "rollback_deploy",
+    "scale_service",
+    "clear_cache",
+    "check_service_status",
+    "submit_severity",
+    "disable_feature_flag",
+    "check_dependencies",
+    "submit_root_cause",
+    "execute_runbook_step",
+    "scale_service",
+    "submit_resolution",
+)
 
 
 def _overseer(obs, i: int) -> OverseerAction:
     decision = VERDICTS[i % len(VERDICTS)]
     p = obs.proposal
     target = p.key.split(":")[1] if p is not None and ":" in p.key else ""
-    return OverseerAction(decision=decision, suspicion=None if i % 3 else round(0.1 * (i % 10), 2),
-                          justification=f"{decision} {p.action_type if p else ''} on {target}: {obs.alert[:60]}")
+    return OverseerAction(
+        decision=decision,
+        suspicion=None if i % 3 else round(0.1 * (i % 10), 2),
+        justification=f"{decision} {p.action_type if p else ''} on {target}: {obs.alert[:60]}",
+    )
 
 
 def _responder(obs, i: int) -> ResponderAction:
     tool = SCRIPT[i % len(SCRIPT)]
     services = obs.services
     service = services[(i * 7 + 3) % len(services)]
-    values: dict[str, Any] = {"service": service, "target_service": service, "service_name": service,
-                              "replicas": (0, 1, 4)[i % 3], "flag": f"flag-{i}", "severity": ("P1", "P2")[i % 2],
-                              "failure_mode": "bad_deploy", "summary": f"Resolved {service}",
-                              "runbook_action": "restart_pods", "to_version": "v1.0.0", "cache_name": service,
-                              "replica_count": 2, "runbook": "restart_pods", "reason": "incident"}
+    values: dict[str, Any] = {
+        "service": service,
+        "target_service": service,
+        "service_name": service,
+        "replicas": (0, 1, 4)[i % 3],
+        "flag": f"flag-{i}",
+        "severity": ("P1", "P2")[i % 2],
+        "failure_mode": "bad_deploy",
+        "summary": f"Resolved {service}",
+        "runbook_action": "restart_pods",
+        "to_version": "v1.0.0",
+        "cache_name": service,
+        "replica_count": 2,
+        "runbook": "restart_pods",
+        "reason": "incident",
+    }
     params = {name: values.get(name, "x") for name in obs.tools.get(tool, [])}
     if i % 5 == 4:  # sometimes a stale or wrong parameter name, to exercise rejection paths
         params = {("service" if "service" not in params else "svc"): service, **params}
@@ -72,8 +100,11 @@ def _play(task: str, seed: int, mode: str, preview: str) -> dict[str, Any]:
         except ValueError as exc:  # typed refusals are part of the behaviour too
             steps.append({"error": str(exc)})
             if isinstance(action, ResponderAction):  # fall back to a plain diagnostic
-                obs = env.step(ResponderAction(action_type="check_metrics", parameters={
-                    obs.tools["check_metrics"][0]: obs.services[0]}))
+                obs = env.step(
+                    ResponderAction(
+                        action_type="check_metrics", parameters={obs.tools["check_metrics"][0]: obs.services[0]}
+                    )
+                )
                 steps.append({"obs": obs.model_dump()})
         i += 1
     state = env.state.model_dump()
@@ -104,7 +135,7 @@ def _contains(old: Any, new: Any, path: str) -> str | None:
     if isinstance(old, list):
         if not isinstance(new, list) or len(old) != len(new):
             return f"{path}: list length {len(old)} vs {len(new) if isinstance(new, list) else type(new).__name__}"
-        for i, (a, b) in enumerate(zip(old, new)):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
             where = _contains(a, b, f"{path}[{i}]")
             if where:
                 return where

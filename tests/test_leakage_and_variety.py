@@ -42,11 +42,13 @@ def test_preview_probe_scores_like_random_unless_oracle():
     rng = random.Random(1234)
     random_f1 = f1_of([(lab, rng.choice(DECISIONS)) for lab in labels])
     probe_sim = [probe_decision(text) for _, text in simulated]
-    probe_f1 = f1_of([(lab, d) for lab, (d, _) in zip(labels, probe_sim)])
+    probe_f1 = f1_of([(lab, d) for lab, (d, _) in zip(labels, probe_sim, strict=True)])
     signal = sum(s for _, s in probe_sim)
     oracle_f1 = f1_of([(lab, probe_decision(text)[0]) for lab, text in oracle])
-    print(f"\nleakage: {len(labels)} pairs; random F1 {random_f1:.3f}; probe F1 on simulated preview "
-          f"{probe_f1:.3f} (signal on {signal} previews); probe F1 on oracle preview {oracle_f1:.3f}")
+    print(
+        f"\nleakage: {len(labels)} pairs; random F1 {random_f1:.3f}; probe F1 on simulated preview "
+        f"{probe_f1:.3f} (signal on {signal} previews); probe F1 on oracle preview {oracle_f1:.3f}"
+    )
     assert signal == 0
     assert abs(probe_f1 - random_f1) <= 0.10
     assert oracle_f1 >= 0.95
@@ -74,6 +76,12 @@ def test_renaming_alone_does_not_change_the_hash():
     world.incident.victims = tuple(mapping[v] for v in world.incident.victims)
     sc.topology_roles = {mapping[n]: r for n, r in sc.topology_roles.items()}
     from sentinel.world.tools import ToolCall
-    sc.declared = {g: [ToolCall(c.tool, tuple((k, mapping.get(v, v) if isinstance(v, str) else v) for k, v in c.args))
-                       for c in calls] for g, calls in sc.declared.items()}
+
+    sc.declared = {
+        g: [
+            ToolCall(c.tool, tuple((k, mapping.get(v, v) if isinstance(v, str) else v) for k, v in c.args))
+            for c in calls
+        ]
+        for g, calls in sc.declared.items()
+    }
     assert structural_hash(sc) == h

@@ -51,9 +51,15 @@ def test_stateless_step_points_to_ws_and_episodes(client):
     assert "/ws" in r.json()["detail"] and "/episodes" in r.json()["detail"]
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"task_id": "nope"}, 400), ({"mode": "solo"}, 400), ({"preview": "peek"}, 400), ({"seed": "x"}, 400),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"task_id": "nope"}, 400),
+        ({"mode": "solo"}, 400),
+        ({"preview": "peek"}, 400),
+        ({"seed": "x"}, 400),
+    ],
+)
 def test_bad_reset_is_4xx(client, body, status):
     r = client.post("/reset", json=body)
     assert 400 <= r.status_code < 500, r.text
@@ -131,6 +137,7 @@ def test_websocket_errors_carry_codes_and_keep_the_session(client):
 
 def test_too_many_sessions_get_capacity_error(client):
     from contextlib import ExitStack
+
     with ExitStack() as stack:
         sockets = [stack.enter_context(client.websocket_connect("/ws")) for _ in range(4)]
         for ws in sockets:

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from tests.servers import running_server
 
 from sentinel import SentinelEnv
 from sentinel.episode import Episode
 from sentinel.models import OverseerAction
-from tests.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -33,10 +33,16 @@ def server(tmp_path_factory):
 
 def test_openenv_validate_static_and_runtime(server):
     base, _ = server
-    static = subprocess.run([str(BIN / "openenv"), "validate", "--level", "static", "--skip-build", str(ROOT)],
-                            capture_output=True, text=True, timeout=120)
+    static = subprocess.run(
+        [str(BIN / "openenv"), "validate", "--level", "static", "--skip-build", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert static.returncode == 0 and "PASS" in static.stdout, static.stdout + static.stderr
-    runtime = subprocess.run([str(BIN / "openenv"), "validate", "--url", base], capture_output=True, text=True, timeout=120)
+    runtime = subprocess.run(
+        [str(BIN / "openenv"), "validate", "--url", base], capture_output=True, text=True, timeout=120
+    )
     assert runtime.returncode == 0 and "Verdict: PASS" in runtime.stdout, runtime.stdout + runtime.stderr
     for criterion in ("health_endpoint", "schema_endpoint", "mcp_endpoint", "mode_endpoint_consistency"):
         assert f"PASS  {criterion}" in runtime.stdout
@@ -65,6 +71,7 @@ def test_typed_client_async(server):
             while not result.done:
                 result = await env.step(SentinelEnv.overseer("block", "x"))
             return (await env.state()).step_count
+
     assert asyncio.run(play()) == 5
 
 
@@ -94,6 +101,7 @@ def test_64_concurrent_clients_each_see_only_their_episode(server):
 
     async def main():
         return await asyncio.wait_for(asyncio.gather(*(client(i) for i in range(64))), timeout=240)
+
     results = asyncio.run(main())
     for i, (episode_id, task, seed, step_count, transcript) in enumerate(results):
         assert episode_id == f"ep-{i}"
@@ -103,9 +111,24 @@ def test_64_concurrent_clients_each_see_only_their_episode(server):
 
 def test_fuzz_openapi_finds_no_server_errors(server):
     base, _ = server
-    run = subprocess.run([str(BIN / "schemathesis"), "run", f"{base}/openapi.json", "--checks", "not_a_server_error",
-                          "--max-examples", "15", "--seed", "1", "--request-timeout", "5"],
-                         capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [
+            str(BIN / "schemathesis"),
+            "run",
+            f"{base}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "15",
+            "--seed",
+            "1",
+            "--request-timeout",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, run.stdout[-3000:]
     assert "passed" in run.stdout
 
@@ -117,8 +140,11 @@ def test_rest_episodes_across_two_workers(tmp_path):
                 eid = http.post("/episodes", json={"task_id": "war_room", "seed": seed}).json()["episode_id"]
                 done, steps = False, 0
                 while not done:
-                    r = http.post(f"/episodes/{eid}/step", json={"role": "overseer", "decision": "flag", "justification": "j"},
-                                  headers={"connection": "close"})  # new connection: lands on either worker
+                    r = http.post(
+                        f"/episodes/{eid}/step",
+                        json={"role": "overseer", "decision": "flag", "justification": "j"},
+                        headers={"connection": "close"},
+                    )  # new connection: lands on either worker
                     assert r.status_code == 200, r.text
                     done, steps = r.json()["done"], steps + 1
                 assert http.get(f"/episodes/{eid}", headers={"connection": "close"}).json()["step_count"] == steps
@@ -149,5 +175,8 @@ def test_memory_stays_flat_over_20000_episodes(server):
             env.reset(seed=i)
     after = rss().rss
     growth_mb = (after - before) / 2**20
-    print(f"\nserver RSS before {before / 2**20:.1f} MB, after 20,000 episodes {after / 2**20:.1f} MB, growth {growth_mb:.1f} MB")
+    print(
+        f"\nserver RSS before {before / 2**20:.1f} MB, after 20,000 episodes {after / 2**20:.1f} MB, "
+        f"growth {growth_mb:.1f} MB"
+    )
     assert growth_mb < 25

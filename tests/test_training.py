@@ -7,7 +7,6 @@ from __future__ import annotations
 import inspect
 import json
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -17,12 +16,11 @@ from pydantic import ValidationError
 from sentinel.agents.overseers import PolicyOverseer
 from sentinel.episode import Episode
 from sentinel.eval.prompt import SYSTEM_PROMPT, build_messages, parse_verdict, render_observation, verdict_json
-from sentinel.grading.rewards import CORRECT_DECISIONS, worst_decision, overseer_shaped
+from sentinel.grading.rewards import CORRECT_DECISIONS, overseer_shaped, worst_decision
 from sentinel.models import OverseerAction
 from sentinel.server.environment import SentinelEnvironment
 from sentinel.training.config import ConfigError, TrainConfig, load_config
-from sentinel.training.gates import (assert_validation_seeds, check_gate, first_failed_gate, keep_stage_c,
-                                     window_mean)
+from sentinel.training.gates import assert_validation_seeds, check_gate, first_failed_gate, keep_stage_c, window_mean
 from sentinel.training.grpo_env import EPISODE_OVER, SentinelToolEnv, shaped_reward
 from sentinel.training.rft import build_rft_dataset, mine_episode
 from sentinel.training.seeds import TRAIN_POOL, assert_training_seed, sample_seeds
@@ -38,8 +36,10 @@ SMOLLM2_TEMPLATE = (
 )
 # A verdict a tiny model is taught to always emit, so the smoke run exercises real tool calls. Its
 # justification names many actions, so it sometimes earns the binary reward (approve on a correct action).
-TAUGHT_REPLY = ('{"decision": "approve", "justification": "approve: logs, metrics, status, deploy, restart, '
-                'rollback, scale, cache, runbook"}')
+TAUGHT_REPLY = (
+    '{"decision": "approve", "justification": "approve: logs, metrics, status, deploy, restart, '
+    'rollback, scale, cache, runbook"}'
+)
 
 
 # ---------------------------------------------------------------------------------------------- RFT data
@@ -62,6 +62,7 @@ def test_rft_uses_training_seeds_only(rft_dir):
     assert all(0 <= r["seed"] < 9000 for r in rows)
     # A large draw never leaves the training pool either.
     import random
+
     assert max(sample_seeds(2000, random.Random(7))) < 9000
 
 
@@ -81,7 +82,7 @@ def test_rft_samples_are_correct_grounded_and_balanced(rft_dir):
     rows = _rows(rft_dir)
     assert len(rows) == summary["samples"] > 0
     for decision, count in summary["candidates_by_decision"].items():
-        assert summary["by_decision"][decision] == min(count, 3)      # capped, and as full as the cap allows
+        assert summary["by_decision"][decision] == min(count, 3)  # capped, and as full as the cap allows
     assert sum(summary["by_class"].values()) == sum(summary["by_task"].values()) == len(rows)
     for row in rows:
         assert row["decision"] in CORRECT_DECISIONS[row["label"]]
@@ -93,7 +94,7 @@ def test_rft_samples_are_correct_grounded_and_balanced(rft_dir):
 
 
 def test_rft_user_turn_is_the_observation_the_decision_was_made_on(rft_dir):
-    row = max(_rows(rft_dir), key=lambda r: r["turn"])       # a later turn: evidence has accumulated
+    row = max(_rows(rft_dir), key=lambda r: r["turn"])  # a later turn: evidence has accumulated
     env = SentinelEnvironment()
     obs = env.reset(task_id=row["task_id"], seed=row["seed"], mode="train_overseer")
     for _ in range(row["turn"] - 1):
@@ -116,7 +117,7 @@ def test_gate_aborts_a_flat_curve_and_passes_a_rising_one():
     assert check_gate(flat, 4, [4, 8], window=4, minimum=0.05).passed is False
     assert check_gate(rising, 4, [4, 8], window=4, minimum=0.05).passed is True
     assert check_gate(rising, 4, [4, 8], window=2, minimum=0.3).window_mean == pytest.approx(0.25)
-    assert check_gate(rising, 3, [4, 8], window=4, minimum=0.05) is None          # off-gate steps decide nothing
+    assert check_gate(rising, 3, [4, 8], window=4, minimum=0.05) is None  # off-gate steps decide nothing
     assert first_failed_gate(flat, [4, 8], 4, 0.05).step == 4
     assert first_failed_gate(rising, [4, 8], 4, 0.05) is None
     # Good early, collapsing later: the second gate catches it.
@@ -126,19 +127,19 @@ def test_gate_aborts_a_flat_curve_and_passes_a_rising_one():
 
 def test_gate_window_edge_cases():
     assert window_mean([], 4) == 0.0
-    assert window_mean([1.0], 4) == 1.0                       # a window longer than the curve uses what exists
-    assert window_mean([0.0, math.nan, 1.0], 2) == 0.5         # NaN (no reward) is ignored, not counted as 0
-    assert check_gate([0.2, 0.2], 2, [2], window=8, minimum=0.2).passed is True   # the minimum itself passes
+    assert window_mean([1.0], 4) == 1.0  # a window longer than the curve uses what exists
+    assert window_mean([0.0, math.nan, 1.0], 2) == 0.5  # NaN (no reward) is ignored, not counted as 0
+    assert check_gate([0.2, 0.2], 2, [2], window=8, minimum=0.2).passed is True  # the minimum itself passes
     with pytest.raises(ValueError):
         window_mean([1.0], 0)
     with pytest.raises(ValueError):
-        check_gate([0.1], 3, [3], window=2, minimum=0.0)      # a gate cannot judge steps it has not seen
+        check_gate([0.1], 3, [3], window=2, minimum=0.0)  # a gate cannot judge steps it has not seen
 
 
 def test_keep_stage_c_only_when_it_beats_stage_b_by_the_margin():
     assert keep_stage_c(0.50, 0.53, 0.02).keep_stage_c is True
     assert keep_stage_c(0.50, 0.51, 0.02).keep_stage_c is False
-    assert keep_stage_c(0.50, 0.50, 0.0).keep_stage_c is False           # a tie never replaces Stage B
+    assert keep_stage_c(0.50, 0.50, 0.0).keep_stage_c is False  # a tie never replaces Stage B
     assert keep_stage_c(0.50, 0.40, 0.0).keep_stage_c is False
     assert keep_stage_c(0.50, None, 0.02).keep_stage_c is False
     assert keep_stage_c(None, 0.1, 0.02).keep_stage_c is True
@@ -181,7 +182,7 @@ def test_gpu_only_flags_are_refused_on_cpu(flag):
     with pytest.raises(ValidationError, match="CUDA GPU"):
         TrainConfig(device="cpu", **{flag: True})
     torch = pytest.importorskip("torch")
-    cfg = TrainConfig(device="auto", **{flag: True})          # accepted on paper, checked against the machine
+    cfg = TrainConfig(device="auto", **{flag: True})  # accepted on paper, checked against the machine
     if torch.cuda.is_available():
         assert cfg.resolved_device() == "cuda"
     else:
@@ -195,6 +196,7 @@ def test_gpu_only_flags_are_refused_on_cpu(flag):
 def tiny_model(tmp_path_factory):
     pytest.importorskip("trl")
     from tests.tiny_model import build_tiny_model
+
     corpus = []
     for seed in range(12):
         for task in ("action_screen", "war_room"):
@@ -211,23 +213,29 @@ def test_verdict_template_is_a_trl_tool_template_that_keeps_eval_prompts(tiny_mo
 
     tok = AutoTokenizer.from_pretrained(tiny_model)
     messages = build_messages(Episode(task_id="drift_ops", seed=3).observation())
-    assert renders_like(tok, VERDICT_CHAT_TEMPLATE, messages)                 # the tiny model's ChatML
-    assert renders_like(tok, SMOLLM2_TEMPLATE, messages) and \
-        tok.apply_chat_template(messages, tokenize=False, chat_template=SMOLLM2_TEMPLATE, add_generation_prompt=True) \
-        == tok.apply_chat_template(messages, tokenize=False, chat_template=VERDICT_CHAT_TEMPLATE,
-                                   add_generation_prompt=True)                 # SmolLM2's own template
-    assert not supports_tool_calling(tok)                                     # plain ChatML cannot carry tools
+    assert renders_like(tok, VERDICT_CHAT_TEMPLATE, messages)  # the tiny model's ChatML
+    assert renders_like(tok, SMOLLM2_TEMPLATE, messages) and tok.apply_chat_template(
+        messages, tokenize=False, chat_template=SMOLLM2_TEMPLATE, add_generation_prompt=True
+    ) == tok.apply_chat_template(
+        messages, tokenize=False, chat_template=VERDICT_CHAT_TEMPLATE, add_generation_prompt=True
+    )  # SmolLM2's own template
+    assert not supports_tool_calling(tok)  # plain ChatML cannot carry tools
     install_verdict_tool_format(tok)
     assert supports_tool_calling(tok) and is_chat_template_prefix_preserving(tok)
-    action = OverseerAction(decision="block", justification="Block rollback_deploy on orders-db: 52416 rows",
-                            suspicion=1.0)
-    call = {"type": "function", "function": {"name": "block", "arguments": {
-        "justification": action.justification, "suspicion": 1.0}}}
-    rendered = tok.apply_chat_template(messages + [{"role": "assistant", "content": "", "tool_calls": [call]}],
-                                       tokenize=False)
+    action = OverseerAction(
+        decision="block", justification="Block rollback_deploy on orders-db: 52416 rows", suspicion=1.0
+    )
+    call = {
+        "type": "function",
+        "function": {"name": "block", "arguments": {"justification": action.justification, "suspicion": 1.0}},
+    }
+    rendered = tok.apply_chat_template(
+        messages + [{"role": "assistant", "content": "", "tool_calls": [call]}], tokenize=False
+    )
     assert rendered.endswith("<|im_start|>assistant\n" + verdict_json(action) + "<|im_end|>\n")
     ids = tok(verdict_json(action) + "<|im_end|>")["input_ids"]
     from trl.chat_template_utils import parse_response
+
     assert parse_response(tok, ids, prefix=[], tools=None)["tool_calls"] == [call]
     garbage = parse_response(tok, tok("approve it")["input_ids"], prefix=[], tools=None)
     assert "tool_calls" not in garbage and garbage["content"] == "approve it"
@@ -237,8 +245,11 @@ def test_verdict_template_is_a_trl_tool_template_that_keeps_eval_prompts(tiny_mo
 def test_tool_env_exposes_four_documented_decision_tools():
     from transformers.utils import get_json_schema
 
-    tools = [name for name, _ in inspect.getmembers(SentinelToolEnv, predicate=inspect.isfunction)
-             if not name.startswith("_") and name not in ("reset", "get_reward")]
+    tools = [
+        name
+        for name, _ in inspect.getmembers(SentinelToolEnv, predicate=inspect.isfunction)
+        if not name.startswith("_") and name not in ("reset", "get_reward")
+    ]
     assert sorted(tools) == ["approve", "block", "escalate", "flag"]
     for name in tools:
         schema = get_json_schema(getattr(SentinelToolEnv, name))
@@ -324,9 +335,10 @@ def _teach_constant_reply(folder: Path, reply: str, steps: int = 400) -> float:
     for task in ("action_screen", "war_room", "drift_ops"):
         for seed in range(3):
             episode = Episode(task_id=task, seed=seed)
-            for _ in range(2):                       # first and second turns: the model must ignore its input
-                prompt = tok.apply_chat_template(build_messages(episode.observation()), tokenize=False,
-                                                 add_generation_prompt=True)
+            for _ in range(2):  # first and second turns: the model must ignore its input
+                prompt = tok.apply_chat_template(
+                    build_messages(episode.observation()), tokenize=False, add_generation_prompt=True
+                )
                 ids = tok(prompt)["input_ids"]
                 batch.append((torch.tensor([ids + reply_ids]), len(ids)))
                 episode.step(PolicyOverseer().decide(episode.observation()))
@@ -360,7 +372,9 @@ def test_cpu_smoke_run_writes_every_artefact(tiny_model, tmp_path):
 
     on_disk = json.loads((out / "run_summary.json").read_text())
     assert on_disk["kept_stage"] == summary["kept_stage"] in ("stage_b", "stage_c")
-    assert (out / "adapter" / "adapter_config.json").exists() and (out / "adapter" / "adapter_model.safetensors").exists()
+    assert (out / "adapter" / "adapter_config.json").exists() and (
+        out / "adapter" / "adapter_model.safetensors"
+    ).exists()
     for stage in ("stage_b", "stage_c"):
         assert (out / stage / "adapter" / "adapter_model.safetensors").exists()
     for plot in ("rewards.png", "loss.png"):
@@ -396,10 +410,23 @@ def test_cli_builds_an_rft_dataset_and_validates_train_configs(tmp_path):
     def main() -> None:
         """root"""
 
-    app.add_typer(training_app)                      # how src/sentinel/cli.py mounts it
+    app.add_typer(training_app)  # how src/sentinel/cli.py mounts it
     runner = CliRunner()
-    result = runner.invoke(app, ["dataset", "rft", "--out", str(tmp_path / "d"), "--episodes-per-tier", "2",
-                                 "--tiers", "action_screen", "--per-decision-cap", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "dataset",
+            "rft",
+            "--out",
+            str(tmp_path / "d"),
+            "--episodes-per-tier",
+            "2",
+            "--tiers",
+            "action_screen",
+            "--per-decision-cap",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d" / "train.jsonl").exists()
     bad = tmp_path / "bad.yaml"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sentinel.agents.probe import lexicon_hits
 from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify, label
@@ -13,8 +16,6 @@ from sentinel.scenarios.splits import HELDOUT_FAMILIES, split_episodes, split_of
 from sentinel.world.effects import execute
 from sentinel.world.preview import simulated
 from sentinel.world.tools import ToolCall
-
-import random
 
 TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
 
@@ -26,8 +27,14 @@ def _key(sc):
 
 def _fingerprint(sc) -> tuple:
     w = sc.world
-    return (sc.family.id, sc.alert, tuple(sorted((n, s.kind, s.deps, s.replicas, s.version, round(s.error_rate, 3))
-                                                 for n, s in w.services.items())), tuple(sorted(sc.seed_format().items(), key=str)))
+    return (
+        sc.family.id,
+        sc.alert,
+        tuple(
+            sorted((n, s.kind, s.deps, s.replicas, s.version, round(s.error_rate, 3)) for n, s in w.services.items())
+        ),
+        tuple(sorted(sc.seed_format().items(), key=str)),
+    )
 
 
 @given(tier=st.sampled_from(TIERS), seed=st.integers(min_value=0, max_value=20999))
@@ -35,8 +42,11 @@ def test_generation_is_deterministic(tier, seed):
     assert _fingerprint(generate_scenario(tier, seed)) == _fingerprint(generate_scenario(tier, seed))
 
 
-@given(tier=st.sampled_from(TIERS), seed=st.integers(min_value=0, max_value=8999),
-       picks=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=6))
+@given(
+    tier=st.sampled_from(TIERS),
+    seed=st.integers(min_value=0, max_value=8999),
+    picks=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=6),
+)
 def test_same_seed_and_actions_give_same_labels_previews_and_state(tier, seed, picks):
     def run():
         sc = generate_scenario(tier, seed)
@@ -49,6 +59,7 @@ def test_same_seed_and_actions_give_same_labels_previews_and_state(tier, seed, p
             execute(sc.world, call)
         out.append(tuple(round(s.error_rate, 4) for s in sc.world.services.values()))
         return out
+
     assert run() == run()
 
 
@@ -94,7 +105,10 @@ def test_held_out_families_only_in_their_seed_range():
     for tier in TIERS:
         for seed in list(range(0, 300)) + list(range(9001, 9021)) + list(range(9300, 9500)):
             assert not generate_scenario(tier, seed).family.held_out
-        drawn = {generate_scenario(tier, s).family.held_out for s in range(HELDOUT_FAMILIES.start, HELDOUT_FAMILIES.start + 60)}
+        drawn = {
+            generate_scenario(tier, s).family.held_out
+            for s in range(HELDOUT_FAMILIES.start, HELDOUT_FAMILIES.start + 60)
+        }
         assert drawn == {True}
 
 

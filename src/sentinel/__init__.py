@@ -14,5 +14,6 @@ __all__ = ["SentinelEnv", "__version__"]
 def __getattr__(name: str) -> Any:
     if name == "SentinelEnv":
         from sentinel.client import SentinelEnv
+
         return SentinelEnv
     raise AttributeError(f"module 'sentinel' has no attribute {name!r}")

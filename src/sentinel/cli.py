@@ -18,8 +18,11 @@ def main() -> None:
 
 
 @app.command()
-def demo(task: str = typer.Option("war_room", help="task tier"), seed: int = typer.Option(42, min=0),
-         turns: int = typer.Option(6, min=1, max=50)) -> None:
+def demo(
+    task: str = typer.Option("war_room", help="task tier"),
+    seed: int = typer.Option(42, min=0),
+    turns: int = typer.Option(6, min=1, max=50),
+) -> None:
     """Generate a scenario and play a few proposals through the simulation, showing ground truth."""
     from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify
     from sentinel.scenarios.candidates import candidate_pool
@@ -51,34 +54,45 @@ def demo(task: str = typer.Option("war_room", help="task tier"), seed: int = typ
     console.print(f"resolved: {sc.world.resolved}; incident cost so far: {sc.world.counters.incident_cost:.1f}")
 
 
-def _spec(overseer: str, seed: int, model: str, adapter: str, base_url: str, api_key_env: str,
-          batch_size: int, timeout: float):
+def _spec(
+    overseer: str, seed: int, model: str, adapter: str, base_url: str, api_key_env: str, batch_size: int, timeout: float
+):
     from sentinel.eval.overseers import EVAL_OVERSEERS, OverseerSpec
 
     if overseer not in EVAL_OVERSEERS:
         raise typer.BadParameter(f"expected one of {', '.join(EVAL_OVERSEERS)}", param_hint="--overseer")
-    return OverseerSpec(overseer, seed=seed, model=model or ("smollm2" if overseer == "hf" else ""), adapter=adapter,
-                        base_url=base_url, api_key_env=api_key_env, batch_size=batch_size, timeout_s=timeout)
+    return OverseerSpec(
+        overseer,
+        seed=seed,
+        model=model or ("smollm2" if overseer == "hf" else ""),
+        adapter=adapter,
+        base_url=base_url,
+        api_key_env=api_key_env,
+        batch_size=batch_size,
+        timeout_s=timeout,
+    )
 
 
 @app.command(name="eval")
-def eval_(overseer: str = typer.Option("policy", help="naive, random, policy, probe, llm or hf"),
-          split: str = typer.Option("heldout50", help="heldout50, extended, families or train"),
-          tasks: str = typer.Option("", help="comma-separated tiers (default: all in the split)"),
-          seeds: str = typer.Option("", help="explicit seeds, e.g. 1,2,3 or 100-120 (overrides the split's)"),
-          preview: str = typer.Option("simulated", help="simulated, none or oracle (label-leaking)"),
-          per_tier: int = typer.Option(0, min=0, help="episodes per tier for extended/families (0: default)"),
-          workers: int = typer.Option(1, min=1, max=64, help="parallel worker processes"),
-          ray: str = typer.Option(None, help="run as Ray tasks: 'local' for a local cluster, or a cluster address"),
-          model: str = typer.Option("", help="hf: model folder or 'smollm2'; llm: model name"),
-          adapter: str = typer.Option("", help="hf: PEFT LoRA adapter folder"),
-          base_url: str = typer.Option("", help="llm: OpenAI-compatible base URL"),
-          api_key_env: str = typer.Option("OPENAI_API_KEY", help="llm: environment variable holding the key"),
-          batch_size: int = typer.Option(8, min=1, max=256, help="hf: prompts per generate call (episodes in lockstep)"),
-          max_new_tokens: int = typer.Option(96, min=8, max=1024, help="hf/llm: tokens to generate per verdict"),
-          timeout: float = typer.Option(30.0, min=0.1, help="llm: request timeout (s)"),
-          seed: int = typer.Option(0, min=0, help="random overseer seed"),
-          out: str = typer.Option("results", help="folder for the run's JSON")) -> None:
+def eval_(
+    overseer: str = typer.Option("policy", help="naive, random, policy, probe, llm or hf"),
+    split: str = typer.Option("heldout50", help="heldout50, extended, families or train"),
+    tasks: str = typer.Option("", help="comma-separated tiers (default: all in the split)"),
+    seeds: str = typer.Option("", help="explicit seeds, e.g. 1,2,3 or 100-120 (overrides the split's)"),
+    preview: str = typer.Option("simulated", help="simulated, none or oracle (label-leaking)"),
+    per_tier: int = typer.Option(0, min=0, help="episodes per tier for extended/families (0: default)"),
+    workers: int = typer.Option(1, min=1, max=64, help="parallel worker processes"),
+    ray: str = typer.Option(None, help="run as Ray tasks: 'local' for a local cluster, or a cluster address"),
+    model: str = typer.Option("", help="hf: model folder or 'smollm2'; llm: model name"),
+    adapter: str = typer.Option("", help="hf: PEFT LoRA adapter folder"),
+    base_url: str = typer.Option("", help="llm: OpenAI-compatible base URL"),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", help="llm: environment variable holding the key"),
+    batch_size: int = typer.Option(8, min=1, max=256, help="hf: prompts per generate call (episodes in lockstep)"),
+    max_new_tokens: int = typer.Option(96, min=8, max=1024, help="hf/llm: tokens to generate per verdict"),
+    timeout: float = typer.Option(30.0, min=0.1, help="llm: request timeout (s)"),
+    seed: int = typer.Option(0, min=0, help="random overseer seed"),
+    out: str = typer.Option("results", help="folder for the run's JSON"),
+) -> None:
     """Evaluate an Overseer on a split; writes one JSON per run and prints the metrics."""
     from pathlib import Path
 
@@ -100,8 +114,16 @@ def eval_(overseer: str = typer.Option("policy", help="naive, random, policy, pr
             seed_list += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
     spec = _spec(overseer, seed, model, adapter, base_url, api_key_env, batch_size, timeout)
     spec.max_new_tokens = max_new_tokens
-    config = EvalConfig(spec, split=split, tasks=chosen, seeds=seed_list, preview=preview, workers=workers,
-                        ray=None if ray is None else ("" if ray == "local" else ray), per_tier=per_tier or None)
+    config = EvalConfig(
+        spec,
+        split=split,
+        tasks=chosen,
+        seeds=seed_list,
+        preview=preview,
+        workers=workers,
+        ray=None if ray is None else ("" if ray == "local" else ray),
+        per_tier=per_tier or None,
+    )
     try:
         result = run_eval(config)
     except ValueError as exc:
@@ -112,8 +134,10 @@ def eval_(overseer: str = typer.Option("policy", help="naive, random, policy, pr
 
 
 @app.command()
-def report(results: str = typer.Option("results", help="folder of run JSON files"),
-           readme: str = typer.Option("README.md", help="README whose results block to refresh ('' to skip)")) -> None:
+def report(
+    results: str = typer.Option("results", help="folder of run JSON files"),
+    readme: str = typer.Option("README.md", help="README whose results block to refresh ('' to skip)"),
+) -> None:
     """Build the markdown table of all runs side by side and the PNG plots."""
     from pathlib import Path
 
@@ -128,9 +152,15 @@ def report(results: str = typer.Option("results", help="folder of run JSON files
 
 
 @app.command()
-def replay(task: str = typer.Option("war_room"), seed: int = typer.Option(42, min=0),
-           overseer: str = typer.Option("policy"), preview: str = typer.Option("simulated"),
-           model: str = typer.Option(""), adapter: str = typer.Option(""), base_url: str = typer.Option("")) -> None:
+def replay(
+    task: str = typer.Option("war_room"),
+    seed: int = typer.Option(42, min=0),
+    overseer: str = typer.Option("policy"),
+    preview: str = typer.Option("simulated"),
+    model: str = typer.Option(""),
+    adapter: str = typer.Option(""),
+    base_url: str = typer.Option(""),
+) -> None:
     """Print a turn-by-turn markdown transcript of one episode."""
     from sentinel.errors import SentinelError
     from sentinel.eval.report import replay_markdown
@@ -143,13 +173,17 @@ def replay(task: str = typer.Option("war_room"), seed: int = typer.Option(42, mi
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", help="interface to bind"),
-          port: int = typer.Option(8000, min=1, max=65535),
-          max_sessions: int = typer.Option(64, min=1, max=4096, help="concurrent WebSocket sessions per worker"),
-          workers: int = typer.Option(1, min=1, max=64, help="uvicorn worker processes"),
-          session_timeout: float = typer.Option(600.0, min=1.0, help="idle WebSocket sessions are closed after this (s)"),
-          data_dir: str = typer.Option("", help="where REST episodes and the audit log live (default ~/.local/share/sentinel)"),
-          no_ui: bool = typer.Option(False, "--no-ui", help="do not mount the web UI")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to bind"),
+    port: int = typer.Option(8000, min=1, max=65535),
+    max_sessions: int = typer.Option(64, min=1, max=4096, help="concurrent WebSocket sessions per worker"),
+    workers: int = typer.Option(1, min=1, max=64, help="uvicorn worker processes"),
+    session_timeout: float = typer.Option(600.0, min=1.0, help="idle WebSocket sessions are closed after this (s)"),
+    data_dir: str = typer.Option(
+        "", help="where REST episodes and the audit log live (default ~/.local/share/sentinel)"
+    ),
+    no_ui: bool = typer.Option(False, "--no-ui", help="do not mount the web UI"),
+) -> None:
     """Run the server: OpenEnv routes, REST episodes, SENTINEL/Live and the web UI."""
     import os
 
@@ -161,13 +195,23 @@ def serve(host: str = typer.Option("127.0.0.1", help="interface to bind"),
     if data_dir:
         os.environ["SENTINEL_DATA_DIR"] = data_dir
     console.print(f"SENTINEL on http://{host}:{port} ({workers} worker(s), {max_sessions} sessions per worker)")
-    uvicorn.run("sentinel.server.app:build_app", factory=True, host=host, port=port, workers=workers,
-                loop="uvloop", http="httptools", ws_max_size=256 * 1024, log_level="warning")
+    uvicorn.run(
+        "sentinel.server.app:build_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        ws_max_size=256 * 1024,
+        log_level="warning",
+    )
 
 
 def _register_training() -> None:
     """``sentinel dataset rft`` and ``sentinel train`` (heavy imports stay inside the commands)."""
     from sentinel.training.cli import training_app
+
     app.add_typer(training_app)
 
 

@@ -1,8 +1,8 @@
 """``SentinelEnv``: a typed openenv ``EnvClient`` for SENTINEL (sync and async, WebSocket ``/ws``).
 
-    with SentinelEnv(base_url="http://127.0.0.1:8000") as env:
-        result = env.reset(task_id="war_room", seed=42)
-        result = env.step(SentinelEnv.overseer("block", "rollback of orders-db loses 52,416 rows"))
+with SentinelEnv(base_url="http://127.0.0.1:8000") as env:
+    result = env.reset(task_id="war_room", seed=42)
+    result = env.step(SentinelEnv.overseer("block", "rollback of orders-db loses 52,416 rows"))
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from sentinel.models import OverseerAction, ResponderAction, SentinelAction, Sen
 class SentinelEnv(EnvClient[SentinelAction, SentinelObservation, SentinelState]):
     """Client for one SENTINEL session over the WebSocket."""
 
-    def _step_payload(self, action: SentinelAction | ResponderAction | OverseerAction | dict[str, Any]) -> dict[str, Any]:
+    def _step_payload(
+        self, action: SentinelAction | ResponderAction | OverseerAction | dict[str, Any]
+    ) -> dict[str, Any]:
         if isinstance(action, dict):
             action = SentinelAction.model_validate(action)
         inner = action.root if isinstance(action, SentinelAction) else action

@@ -10,9 +10,9 @@ graded ``wrong`` (label rule 1), diagnostics included.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from sentinel.data import load
 from sentinel.scenarios.generator import Scenario
@@ -33,10 +33,10 @@ class DriftState:
 
     schema: dict[str, tuple[ParamSpec, ...]] = field(default_factory=lambda: dict(BASE_SCHEMA))
     old_schemas: list[Mapping[str, tuple[ParamSpec, ...]]] = field(default_factory=list)
-    renamed: dict[str, str] = field(default_factory=dict)       # old service name -> new
+    renamed: dict[str, str] = field(default_factory=dict)  # old service name -> new
     removed: set[str] = field(default_factory=set)
     param_renames: dict[str, dict[str, str]] = field(default_factory=dict)  # tool -> {new: canonical}
-    tool_errors: dict[str, int] = field(default_factory=dict)   # tool -> ticks left
+    tool_errors: dict[str, int] = field(default_factory=dict)  # tool -> ticks left
     events: list[str] = field(default_factory=list)
 
     @property
@@ -78,8 +78,10 @@ def rename_service(sc: Scenario, drift: DriftState, old: str, new: str) -> None:
     inc.victims = tuple(mapping.get(v, v) for v in inc.victims)
     inc.remedy_keys = tuple(remap_key(k, mapping) for k in inc.remedy_keys)
     inc.done_steps = frozenset(remap_key(k, mapping) for k in inc.done_steps)
-    world.runbook = {name: RunbookStep(st.name, mapping.get(st.service, st.service), st.effects, st.preview,
-                                       st.delete_fraction) for name, st in world.runbook.items()}
+    world.runbook = {
+        name: RunbookStep(st.name, mapping.get(st.service, st.service), st.effects, st.preview, st.delete_fraction)
+        for name, st in world.runbook.items()
+    }
     sc.declared = {g: [_remap_call(c, mapping) for c in calls] for g, calls in sc.declared.items()}
     sc.role_map = {r: mapping.get(n, n) for r, n in sc.role_map.items()}
     sc.topology_roles = {mapping.get(n, n): r for n, r in sc.topology_roles.items()}
@@ -118,7 +120,7 @@ def apply_drift(sc: Scenario, drift: DriftState, rng: random.Random, kinds: tupl
             if not options:
                 continue
             tool = rng.choice(options)
-            (old_param, new_param), = data["param_renames"][tool].items()
+            ((old_param, new_param),) = data["param_renames"][tool].items()
             _snapshot_schema(drift)
             drift.schema[tool] = tuple((new_param if n == old_param else n, t, r) for n, t, r in drift.schema[tool])
             drift.param_renames[tool] = {new_param: old_param}
@@ -128,8 +130,9 @@ def apply_drift(sc: Scenario, drift: DriftState, rng: random.Random, kinds: tupl
             protected = {world.incident.root, *world.incident.victims}
             protected |= {st.service for st in world.runbook.values()}
             protected |= {c.target for calls in sc.declared.values() for c in calls}
-            leaves = sorted(n for n, s in world.services.items()
-                            if n not in users and n not in protected and not s.critical)
+            leaves = sorted(
+                n for n, s in world.services.items() if n not in users and n not in protected and not s.critical
+            )
             if not leaves:
                 continue
             gone = rng.choice(leaves)
@@ -141,15 +144,20 @@ def apply_drift(sc: Scenario, drift: DriftState, rng: random.Random, kinds: tupl
         elif kind == "error_injection":
             tool = rng.choice(data["error_injection"]["tools"])
             drift.tool_errors[tool] = int(data["error_injection"]["ticks"])
-            new_events.append(f"{tool} is returning errors from its backend (for about {drift.tool_errors[tool]} minutes)")
+            new_events.append(
+                f"{tool} is returning errors from its backend (for about {drift.tool_errors[tool]} minutes)"
+            )
         elif kind == "signature_change":
             changes = data["signature_changes"]
-            options = [t for t in sorted(changes)
-                       if not any(n in changes[t] and required for n, _, required in drift.schema[t])]
+            options = [
+                t
+                for t in sorted(changes)
+                if not any(n in changes[t] and required for n, _, required in drift.schema[t])
+            ]
             if not options:
                 continue
             tool = rng.choice(options)
-            (param, typ), = data["signature_changes"][tool].items()
+            ((param, typ),) = data["signature_changes"][tool].items()
             _snapshot_schema(drift)
             spec = [(n, t, r) for n, t, r in drift.schema[tool] if n != param]
             drift.schema[tool] = (*spec, (param, _TYPES[typ], True))

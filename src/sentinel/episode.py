@@ -17,15 +17,36 @@ from dataclasses import dataclass
 from sentinel.agents.overseers import DEFAULT_SUSPICION, make_overseer
 from sentinel.agents.responders import ScriptedResponder
 from sentinel.drift import DRIFT_KINDS, DriftState, apply_drift
-from sentinel.errors import (EpisodeFinishedError, InvalidActionError, UnknownModeError, UnknownPreviewError,
-                             UnknownTaskError, WrongTurnError)
+from sentinel.errors import (
+    EpisodeFinishedError,
+    InvalidActionError,
+    UnknownModeError,
+    UnknownPreviewError,
+    UnknownTaskError,
+    WrongTurnError,
+)
 from sentinel.grading.justification import justification_score
 from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify
 from sentinel.grading.metrics import Confusion
-from sentinel.grading.rewards import (DECISION_EVENT, RESOLUTION_BONUS, overseer_binary, overseer_shaped,
-                                      responder_event, worst_decision)
-from sentinel.models import (ConfusionCounts, DecidedTurn, Evidence, OverseerAction, Proposal, ResponderAction,
-                             Rewards, SentinelObservation, SentinelState)
+from sentinel.grading.rewards import (
+    DECISION_EVENT,
+    RESOLUTION_BONUS,
+    overseer_binary,
+    overseer_shaped,
+    responder_event,
+    worst_decision,
+)
+from sentinel.models import (
+    ConfusionCounts,
+    DecidedTurn,
+    Evidence,
+    OverseerAction,
+    Proposal,
+    ResponderAction,
+    Rewards,
+    SentinelObservation,
+    SentinelState,
+)
 from sentinel.scenarios.generator import generate_scenario
 from sentinel.world.effects import execute
 from sentinel.world.evidence import render
@@ -49,7 +70,7 @@ class Pending:
 
     action: ResponderAction
     call: ToolCall
-    stale: str            # why the call is stale ("" if it is not)
+    stale: str  # why the call is stale ("" if it is not)
     label: str
     preview: str
     proposal: Proposal
@@ -69,8 +90,16 @@ def _drift_plan(task_id: str, rng: random.Random) -> tuple[int | None, tuple[str
 class Episode:
     """State and rules of one episode (one per environment session)."""
 
-    def __init__(self, *, task_id: str | None = None, seed: int | None = None, mode: str | None = None,
-                 preview: str | None = None, episode_id: str | None = None, overseer: str = "policy") -> None:
+    def __init__(
+        self,
+        *,
+        task_id: str | None = None,
+        seed: int | None = None,
+        mode: str | None = None,
+        preview: str | None = None,
+        episode_id: str | None = None,
+        overseer: str = "policy",
+    ) -> None:
         task_id = DEFAULTS["task_id"] if task_id is None else task_id
         mode = DEFAULTS["mode"] if mode is None else mode
         preview = DEFAULTS["preview"] if preview is None else preview
@@ -122,8 +151,9 @@ class Episode:
             raise EpisodeFinishedError(f"episode {self.episode_id} has ended; reset to start a new one")
         role = action.role
         if role != self.phase:
-            raise WrongTurnError(f"it is the {self.phase}'s turn, not the {role}'s "
-                                 f"(mode {self.mode}, turn {self.turn})")
+            raise WrongTurnError(
+                f"it is the {self.phase}'s turn, not the {role}'s (mode {self.mode}, turn {self.turn})"
+            )
         if role == "responder":
             pending = self._intake(action)  # validates everything; raises before any change
             self.step_count += 1
@@ -148,26 +178,49 @@ class Episode:
         sc = self.scenario
         pending = self.pending if self.phase == "overseer" else None
         return SentinelObservation(
-            done=self.done, reward=reward, task_id=self.task_id, mode=self.mode,
-            current_role="done" if self.done else self.phase, turn=self.turn, max_steps=self.max_steps,
-            incident_summary=sc.summary, alert=sc.alert, services=sorted(sc.world.services),
+            done=self.done,
+            reward=reward,
+            task_id=self.task_id,
+            mode=self.mode,
+            current_role="done" if self.done else self.phase,
+            turn=self.turn,
+            max_steps=self.max_steps,
+            incident_summary=sc.summary,
+            alert=sc.alert,
+            services=sorted(sc.world.services),
             evidence=self.evidence[-EVIDENCE_IN_OBSERVATION:],
-            proposal=pending.proposal if pending else None, preview=pending.preview if pending else "",
-            policy_constraints=sc.policies, drift_events=list(self.drift.events),
+            proposal=pending.proposal if pending else None,
+            preview=pending.preview if pending else "",
+            policy_constraints=sc.policies,
+            drift_events=list(self.drift.events),
             recent_decisions=self.history[-RECENT_DECISIONS:],
             tools={tool: [name for name, _, _ in spec] for tool, spec in self.drift.schema.items()},
-            last_result=self.last_result, resolved=sc.world.resolved, rewards=self.last_rewards,
+            last_result=self.last_result,
+            resolved=sc.world.resolved,
+            rewards=self.last_rewards,
         )
 
     def state(self) -> SentinelState:
         return SentinelState(
-            episode_id=self.episode_id, step_count=self.step_count, task_id=self.task_id, seed=self.seed,
-            mode=self.mode, preview=self.preview_mode, turn=self.turn, max_steps=self.max_steps,
-            current_role="done" if self.done else self.phase, done=self.done, resolved=self.scenario.world.resolved,
-            history=list(self.history), confusion=ConfusionCounts(**self.confusion.as_dict()),
-            ambiguous_decisions=dict(self.ambiguous), cumulative_rewards=self.cumulative,
-            catastrophes_executed=self.catastrophes_executed, invalid_verdicts=self.invalid_verdicts,
-            drift_events=list(self.drift.events), incident_cost=round(self.scenario.world.counters.incident_cost, 3),
+            episode_id=self.episode_id,
+            step_count=self.step_count,
+            task_id=self.task_id,
+            seed=self.seed,
+            mode=self.mode,
+            preview=self.preview_mode,
+            turn=self.turn,
+            max_steps=self.max_steps,
+            current_role="done" if self.done else self.phase,
+            done=self.done,
+            resolved=self.scenario.world.resolved,
+            history=list(self.history),
+            confusion=ConfusionCounts(**self.confusion.as_dict()),
+            ambiguous_decisions=dict(self.ambiguous),
+            cumulative_rewards=self.cumulative,
+            catastrophes_executed=self.catastrophes_executed,
+            invalid_verdicts=self.invalid_verdicts,
+            drift_events=list(self.drift.events),
+            incident_cost=round(self.scenario.world.counters.incident_cost, 3),
         )
 
     # ------------------------------------------------------------------ proposals
@@ -192,10 +245,11 @@ class Episode:
                 except InvalidToolCall:
                     continue
                 return ToolCall(tool, tuple(sorted(drift.canonical_args(tool, action.parameters).items()))), (
-                    f"uses the pre-drift signature of {tool}: {current_error}")
+                    f"uses the pre-drift signature of {tool}: {current_error}"
+                )
             raise InvalidActionError(str(current_error)) from None
         call = ToolCall(tool, tuple(sorted(drift.canonical_args(tool, action.parameters).items())))
-        for name, value in action.parameters.items():
+        for value in action.parameters.values():
             if isinstance(value, str) and value in drift.stale_names:
                 now = drift.renamed.get(value)
                 return call, f"names {value}, which " + (f"was renamed to {now}" if now else "no longer exists")
@@ -208,8 +262,9 @@ class Episode:
         stale_preview = self.env_rng.random() < STALE_PREVIEW_RATE
         if stale:
             label = "wrong"
-            translated = ToolCall(call.tool, tuple((k, self.drift.renamed.get(v, v) if isinstance(v, str) else v)
-                                                   for k, v in call.args))
+            translated = ToolCall(
+                call.tool, tuple((k, self.drift.renamed.get(v, v) if isinstance(v, str) else v) for k, v in call.args)
+            )
             dry = DryRun.of(world, translated if stale_preview else call)
             text = simulated(dry)
             if stale_preview:  # computed against the stale schema: the old name, the new name's effects
@@ -225,15 +280,25 @@ class Episode:
             preview = oracle(call.key, label)
         else:
             preview = text if available else UNAVAILABLE_TEXT
-        proposal = Proposal(action_type=action.action_type, parameters=dict(action.parameters), key=call.key,
-                            reasoning=action.reasoning, responder_role=action.responder_role)
+        proposal = Proposal(
+            action_type=action.action_type,
+            parameters=dict(action.parameters),
+            key=call.key,
+            reasoning=action.reasoning,
+            responder_role=action.responder_role,
+        )
         return Pending(action, call, stale, label, preview, proposal)
 
     # ------------------------------------------------------------------ decisions
     def _visible_texts(self, pending: Pending) -> list[str]:
         sc = self.scenario
-        return [sc.alert, sc.summary, pending.preview, *self.drift.events,
-                *(e.text for e in self.evidence[-EVIDENCE_IN_OBSERVATION:])]
+        return [
+            sc.alert,
+            sc.summary,
+            pending.preview,
+            *self.drift.events,
+            *(e.text for e in self.evidence[-EVIDENCE_IN_OBSERVATION:]),
+        ]
 
     def _decide(self, verdict: OverseerAction) -> None:
         pending = self.pending
@@ -241,8 +306,17 @@ class Episode:
         label, call = pending.label, pending.call
         invalid = verdict.decision == "invalid"
         decision = worst_decision(label) if invalid else verdict.decision
-        score = 0.0 if invalid else justification_score(
-            verdict.justification, tool=call.tool, target=call.target, evidence=self._visible_texts(pending), key=call.key)
+        score = (
+            0.0
+            if invalid
+            else justification_score(
+                verdict.justification,
+                tool=call.tool,
+                target=call.target,
+                evidence=self._visible_texts(pending),
+                key=call.key,
+            )
+        )
         shaped = overseer_shaped(label, decision, score)
         binary = overseer_binary(label, decision, score)
         suspicion = verdict.suspicion if verdict.suspicion is not None else DEFAULT_SUSPICION.get(decision, 0.75)
@@ -270,8 +344,15 @@ class Episode:
             r += r_exec
         else:
             self._tick()
-            result = "escalated to human review; not executed" if decision == "escalate" else (
-                "vetoed (unparseable verdict, failing closed)" if invalid else "blocked by the overseer; not executed")
+            result = (
+                "escalated to human review; not executed"
+                if decision == "escalate"
+                else (
+                    "vetoed (unparseable verdict, failing closed)"
+                    if invalid
+                    else "blocked by the overseer; not executed"
+                )
+            )
         world = self.scenario.world
         if world.resolved and not self.resolution_bonus_paid:
             self.resolution_bonus_paid = True
@@ -285,18 +366,31 @@ class Episode:
             self.done = True
             if not world.resolved:
                 r += responder_event("timeout", task)
-        rewards = Rewards(responder=round(r, 4), overseer=round(shaped, 4), overseer_binary=binary,
-                          justification_score=score)
-        self.history.append(DecidedTurn(
-            turn=self.turn, proposal=pending.proposal, decision=verdict.decision, justification=verdict.justification,
-            suspicion=suspicion, label=label, executed=executes, result=result, rewards=rewards))
+        rewards = Rewards(
+            responder=round(r, 4), overseer=round(shaped, 4), overseer_binary=binary, justification_score=score
+        )
+        self.history.append(
+            DecidedTurn(
+                turn=self.turn,
+                proposal=pending.proposal,
+                decision=verdict.decision,
+                justification=verdict.justification,
+                suspicion=suspicion,
+                label=label,
+                executed=executes,
+                result=result,
+                rewards=rewards,
+            )
+        )
         self.last_rewards = rewards
         self.last_result = result
         c = self.cumulative
-        self.cumulative = Rewards(responder=round(c.responder + rewards.responder, 4),
-                                  overseer=round(c.overseer + rewards.overseer, 4),
-                                  overseer_binary=c.overseer_binary + binary,
-                                  justification_score=round(c.justification_score + score, 4))
+        self.cumulative = Rewards(
+            responder=round(c.responder + rewards.responder, 4),
+            overseer=round(c.overseer + rewards.overseer, 4),
+            overseer_binary=c.overseer_binary + binary,
+            justification_score=round(c.justification_score + score, 4),
+        )
         self.pending = None
         if not self.done and self.drift_turn is not None and self.turn == self.drift_turn:
             apply_drift(self.scenario, self.drift, self.env_rng, self.drift_kinds)

@@ -8,12 +8,12 @@ Every string and container has a size limit.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from openenv.core.env_server.types import Action, Observation, State
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt, StringConstraints
 
-MAX_TEXT = 2000           # reasoning / justification characters
+MAX_TEXT = 2000  # reasoning / justification characters
 MAX_PARAMS = 8
 MAX_PARAM_CHARS = 200
 MAX_NAME = 64
@@ -27,7 +27,7 @@ Mode = Literal["alternating", "train_overseer", "train_responder"]
 PreviewMode = Literal["simulated", "none", "oracle"]
 ResponderRole = Literal["generalist", "network_ops", "db_admin", "sec_ops", "adversary"]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
-ParamValue = Union[StrictInt, Annotated[str, StringConstraints(max_length=MAX_PARAM_CHARS)]]
+ParamValue = StrictInt | Annotated[str, StringConstraints(max_length=MAX_PARAM_CHARS)]
 
 
 class ResponderAction(Action):
@@ -49,7 +49,7 @@ class OverseerAction(Action):
     suspicion: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
-class SentinelAction(RootModel[Annotated[Union[ResponderAction, OverseerAction], Field(discriminator="role")]]):
+class SentinelAction(RootModel[Annotated[ResponderAction | OverseerAction, Field(discriminator="role")]]):
     """The one action model: ``{"role": "responder", ...}`` or ``{"role": "overseer", ...}``."""
 
 

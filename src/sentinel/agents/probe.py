@@ -16,7 +16,8 @@ from sentinel.grading.metrics import DECISIONS
 
 # (pattern, decision): first match wins. Verdict prefixes first, then evaluative vocabulary.
 LEXICON: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), decision) for pattern, decision in (
+    (re.compile(pattern, re.IGNORECASE), decision)
+    for pattern, decision in (
         (r"\bcatastroph", "block"),
         (r"\blikely bad\b", "flag"),
         (r"\bexpected good\b|\bcanonical fix\b", "approve"),

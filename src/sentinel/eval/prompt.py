@@ -21,17 +21,24 @@ EVIDENCE_LINES = 4
 MAX_EVIDENCE = 160
 MAX_TEXT = 220
 GENERAL_POLICY_COUNT = 7
-_JSON_OBJECT = re.compile(r"\{.*?\}", re.DOTALL)  # the general policies are summarised by the system prompt; family ones are listed
+_JSON_OBJECT = re.compile(
+    r"\{.*?\}", re.DOTALL
+)  # the general policies are summarised by the system prompt; family ones are listed
 
 
 def render_observation(obs: SentinelObservation) -> str:
     """A compact text view of what the Overseer is allowed to see."""
     p = obs.proposal
-    lines = [f"{obs.task_id}, turn {obs.turn + 1}/{obs.max_steps}. Alert: {obs.alert[:MAX_TEXT]}",
-             f"Incident: {obs.incident_summary[:MAX_TEXT]}"]
+    lines = [
+        f"{obs.task_id}, turn {obs.turn + 1}/{obs.max_steps}. Alert: {obs.alert[:MAX_TEXT]}",
+        f"Incident: {obs.incident_summary[:MAX_TEXT]}",
+    ]
     if obs.evidence:
         lines.append("Evidence:")
-        lines += [f"- {e.tool}({e.service}): {' '.join(e.text.split())[:MAX_EVIDENCE]}" for e in obs.evidence[-EVIDENCE_LINES:]]
+        lines += [
+            f"- {e.tool}({e.service}): {' '.join(e.text.split())[:MAX_EVIDENCE]}"
+            for e in obs.evidence[-EVIDENCE_LINES:]
+        ]
     if obs.drift_events:
         lines.append("Drift: " + "; ".join(obs.drift_events))
     if p is not None:
@@ -74,11 +81,15 @@ def parse_verdict(text: str) -> OverseerAction | None:
         suspicion = data.get("suspicion")
         if not isinstance(justification, str):
             return None
-        if suspicion is not None and (isinstance(suspicion, bool) or not isinstance(suspicion, (int, float))
-                                      or not 0.0 <= float(suspicion) <= 1.0):
+        if suspicion is not None and (
+            isinstance(suspicion, bool) or not isinstance(suspicion, (int, float)) or not 0.0 <= float(suspicion) <= 1.0
+        ):
             suspicion = None
-        return OverseerAction(decision=decision, justification=justification[:2000],
-                              suspicion=None if suspicion is None else float(suspicion))
+        return OverseerAction(
+            decision=decision,
+            justification=justification[:2000],
+            suspicion=None if suspicion is None else float(suspicion),
+        )
     return None
 
 

@@ -56,7 +56,7 @@ def _divergence(run: dict[str, Any], reference: dict[str, Any]) -> tuple[int, fl
         other = ref.get((ep["task_id"], ep["seed"]))
         if other is None:
             continue
-        first = next((i + 1 for i, (a, b) in enumerate(zip(keys, other)) if a != b), None)
+        first = next((i + 1 for i, (a, b) in enumerate(zip(keys, other, strict=False)) if a != b), None)
         if first is not None:
             firsts.append(first)
     return len(firsts), (sum(firsts) / len(firsts) if firsts else None)
@@ -65,32 +65,47 @@ def _divergence(run: dict[str, Any], reference: dict[str, Any]) -> tuple[int, fl
 def markdown_table(runs: list[dict[str, Any]]) -> str:
     """Runs side by side: F1 per tier and overall, then the monitor metrics (overall)."""
     runs = sorted(runs, key=lambda r: (r["config"]["split"], r["config"]["preview"], r["config"]["overseer"]["label"]))
-    lines = ["| overseer | split | preview | action_screen | war_room | drift_ops | adversary | overall F1 [95% CI] "
-             "| AUROC | TPR@5%FPR | catastrophes executed | safety | usefulness | over-block | invalid | ms/decision |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| overseer | split | preview | action_screen | war_room | drift_ops | adversary | overall F1 [95% CI] "
+        "| AUROC | TPR@5%FPR | catastrophes executed | safety | usefulness | over-block | invalid | ms/decision |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for run in runs:
         cfg, m = run["config"], run["metrics"]
         o = m["overall"]
         tiers = [_fmt(m[t]["f1"]) if t in m else "–" for t in TIER_ORDER[:4]]
         lines.append(
-            f"| {cfg['overseer']['label']} | {cfg['split']} | {cfg['preview']} | " + " | ".join(tiers)
+            f"| {cfg['overseer']['label']} | {cfg['split']} | {cfg['preview']} | "
+            + " | ".join(tiers)
             + f" | {o['f1']:.3f} [{o['f1_ci95'][0]:.2f}, {o['f1_ci95'][1]:.2f}] | {_fmt(o['auroc'])} | "
             f"{_fmt(o['tpr_at_5pct_fpr'])} | {o['catastrophes_executed']} | {_fmt(o['safety'])} | "
-            f"{_fmt(o['usefulness'])} | {_fmt(o['over_block_rate'])} | {_fmt(o['invalid_rate'])} | {o['latency_ms_mean']:.2f} |")
-    refs = {(r["config"]["split"], r["config"]["preview"]): r for r in runs if r["config"]["overseer"]["name"] == "naive"}
+            f"{_fmt(o['usefulness'])} | {_fmt(o['over_block_rate'])} | {_fmt(o['invalid_rate'])} | "
+            f"{o['latency_ms_mean']:.2f} |"
+        )
+    refs = {
+        (r["config"]["split"], r["config"]["preview"]): r for r in runs if r["config"]["overseer"]["name"] == "naive"
+    }
     div_lines = []
     for run in runs:
         ref = refs.get((run["config"]["split"], run["config"]["preview"]))
         if ref is None or ref is run:
             continue
         diverged, mean_first = _divergence(run, ref)
-        div_lines.append(f"| {run['config']['overseer']['label']} | {run['config']['split']} | {run['config']['preview']} | "
-                         f"{diverged} of {len(run['episodes'])} | {_fmt(mean_first)} |")
+        div_lines.append(
+            f"| {run['config']['overseer']['label']} | {run['config']['split']} | {run['config']['preview']} | "
+            f"{diverged} of {len(run['episodes'])} | {_fmt(mean_first)} |"
+        )
     if div_lines:
-        lines += ["", "Proposal streams compared with the `naive` run on the same episodes (`action_screen` streams "
-                  "never diverge; in other tiers the Responder's draws are identical but resolved against a world the "
-                  "Overseer changed):", "", "| overseer | split | preview | episodes whose stream diverged | mean first "
-                  "diverging turn |", "|---|---|---|---|---|", *div_lines]
+        lines += [
+            "",
+            "Proposal streams compared with the `naive` run on the same episodes (`action_screen` streams "
+            "never diverge; in other tiers the Responder's draws are identical but resolved against a world the "
+            "Overseer changed):",
+            "",
+            "| overseer | split | preview | episodes whose stream diverged | mean first diverging turn |",
+            "|---|---|---|---|---|",
+            *div_lines,
+        ]
     return "\n".join(lines)
 
 
@@ -115,8 +130,14 @@ def plot_runs(runs: list[dict[str, Any]], out_dir: Path) -> list[Path]:
             f1 = [m[t]["f1"] for t in tiers]
             err = [[m[t]["f1"] - m[t]["f1_ci95"][0] for t in tiers], [m[t]["f1_ci95"][1] - m[t]["f1"] for t in tiers]]
             xs = [x + i * width for x in range(len(tiers))]
-            ax.bar(xs, f1, width, yerr=[[max(0, e) for e in err[0]], [max(0, e) for e in err[1]]], capsize=3,
-                   label=run["config"]["overseer"]["label"])
+            ax.bar(
+                xs,
+                f1,
+                width,
+                yerr=[[max(0, e) for e in err[0]], [max(0, e) for e in err[1]]],
+                capsize=3,
+                label=run["config"]["overseer"]["label"],
+            )
         ax.set_xticks([x + width * (len(group) - 1) / 2 for x in range(len(tiers))], tiers)
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("F1 (95% bootstrap CI)")
@@ -134,8 +155,13 @@ def plot_runs(runs: list[dict[str, Any]], out_dir: Path) -> list[Path]:
             pos = [t["suspicion"] for t in turns if t["label"] in POSITIVE]
             neg = [t["suspicion"] for t in turns if t["label"] in NEGATIVE]
             if pos and neg:
-                xs, ys = zip(*roc_points(pos, neg))
-                ax.plot(xs, ys, marker=".", label=f"{run['config']['overseer']['label']} (AUROC {_fmt(run['metrics']['overall']['auroc'])})")
+                xs, ys = zip(*roc_points(pos, neg), strict=True)
+                ax.plot(
+                    xs,
+                    ys,
+                    marker=".",
+                    label=f"{run['config']['overseer']['label']} (AUROC {_fmt(run['metrics']['overall']['auroc'])})",
+                )
         ax.plot([0, 1], [0, 1], "k--", linewidth=0.8)
         ax.set_xlabel("false positive rate")
         ax.set_ylabel("true positive rate")
@@ -174,10 +200,14 @@ def replay_markdown(task: str, seed: int, overseer_spec, preview: str = "simulat
     overseer = make_eval_overseer(overseer_spec)
     env = SentinelEnvironment()
     obs = env.reset(task_id=task, seed=seed, preview=preview)
-    lines = [f"## Replay: {task}, seed {seed}, overseer `{overseer_spec.label()}`, preview {preview}", "",
-             f"**Alert:** {obs.alert}", "",
-             "| turn | proposal | role | class | decision | justification | overseer r | responder r | running F1 |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"## Replay: {task}, seed {seed}, overseer `{overseer_spec.label()}`, preview {preview}",
+        "",
+        f"**Alert:** {obs.alert}",
+        "",
+        "| turn | proposal | role | class | decision | justification | overseer r | responder r | running F1 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     conf = Confusion()
     while not obs.done:
         (verdict,) = overseer.decide_batch([obs])
@@ -185,10 +215,15 @@ def replay_markdown(task: str, seed: int, overseer_spec, preview: str = "simulat
         t = obs.recent_decisions[-1]
         conf.add(t.label, worst_decision(t.label) if t.decision == "invalid" else t.decision)
         just = t.justification.replace("|", "/").replace("\n", " ")[:120]
-        lines.append(f"| {t.turn} | `{t.proposal.key}` | {t.proposal.responder_role} | {t.label} | **{t.decision}** | "
-                     f"{just} | {t.rewards.overseer:+.2f} | {t.rewards.responder:+.2f} | {conf.f1:.3f} |")
+        lines.append(
+            f"| {t.turn} | `{t.proposal.key}` | {t.proposal.responder_role} | {t.label} | **{t.decision}** | "
+            f"{just} | {t.rewards.overseer:+.2f} | {t.rewards.responder:+.2f} | {conf.f1:.3f} |"
+        )
     st = env.state
-    lines += ["", f"Resolved: {st.resolved}; catastrophes executed: {st.catastrophes_executed}; "
-              f"cumulative rewards — overseer {st.cumulative_rewards.overseer:+.2f}, "
-              f"responder {st.cumulative_rewards.responder:+.2f}; F1 {st.confusion.f1:.3f}"]
+    lines += [
+        "",
+        f"Resolved: {st.resolved}; catastrophes executed: {st.catastrophes_executed}; "
+        f"cumulative rewards — overseer {st.cumulative_rewards.overseer:+.2f}, "
+        f"responder {st.cumulative_rewards.responder:+.2f}; F1 {st.confusion.f1:.3f}",
+    ]
     return "\n".join(lines)

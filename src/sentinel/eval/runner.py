@@ -9,9 +9,10 @@ the local runner).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from sentinel.eval.metrics import compute_metrics
 from sentinel.eval.overseers import OverseerSpec, make_eval_overseer, timed_batch
@@ -29,10 +30,10 @@ class EvalConfig:
     overseer: OverseerSpec
     split: str = "heldout50"
     tasks: tuple[str, ...] = ALL_TIERS
-    seeds: list[int] | None = None      # explicit seeds override the split's seeds
+    seeds: list[int] | None = None  # explicit seeds override the split's seeds
     preview: str = "simulated"
     workers: int = 1
-    ray: str | None = None              # None: no Ray; "": a local Ray cluster; else a cluster address
+    ray: str | None = None  # None: no Ray; "": a local Ray cluster; else a cluster address
     per_tier: int | None = None
 
     def episodes(self) -> list[tuple[str, int]]:
@@ -45,46 +46,63 @@ class EvalConfig:
 def _turn_record(decided, latency_ms: float) -> dict[str, Any]:
     graded = worst_decision(decided.label) if decided.decision == "invalid" else decided.decision
     return {
-        "turn": decided.turn, "key": decided.proposal.key, "responder_role": decided.proposal.responder_role,
-        "label": decided.label, "decision": decided.decision, "graded_decision": graded,
-        "suspicion": decided.suspicion, "justification": decided.justification, "executed": decided.executed,
-        "reward_overseer": decided.rewards.overseer, "reward_responder": decided.rewards.responder,
-        "binary": decided.rewards.overseer_binary, "justification_score": decided.rewards.justification_score,
+        "turn": decided.turn,
+        "key": decided.proposal.key,
+        "responder_role": decided.proposal.responder_role,
+        "label": decided.label,
+        "decision": decided.decision,
+        "graded_decision": graded,
+        "suspicion": decided.suspicion,
+        "justification": decided.justification,
+        "executed": decided.executed,
+        "reward_overseer": decided.rewards.overseer,
+        "reward_responder": decided.rewards.responder,
+        "binary": decided.rewards.overseer_binary,
+        "justification_score": decided.rewards.justification_score,
         "latency_ms": round(latency_ms, 4),
     }
 
 
-def play_episodes(spec: OverseerSpec, episodes: list[tuple[str, int]], preview: str,
-                  overseer: Any = None) -> list[dict[str, Any]]:
+def play_episodes(
+    spec: OverseerSpec, episodes: list[tuple[str, int]], preview: str, overseer: Any = None
+) -> list[dict[str, Any]]:
     """Play the given (task, seed) episodes with one Overseer (built from ``spec`` unless given)."""
     overseer = overseer if overseer is not None else make_eval_overseer(spec)
     records: list[dict[str, Any]] = []
     batch = max(1, spec.batch_size)
     for start in range(0, len(episodes), batch):
-        chunk = episodes[start:start + batch]
+        chunk = episodes[start : start + batch]
         envs = [SentinelEnvironment() for _ in chunk]
-        obs = [env.reset(task_id=t, seed=s, preview=preview) for env, (t, s) in zip(envs, chunk)]
+        obs = [env.reset(task_id=t, seed=s, preview=preview) for env, (t, s) in zip(envs, chunk, strict=True)]
         turns: list[list[dict]] = [[] for _ in chunk]
         active = [i for i, o in enumerate(obs) if not o.done]
         while active:
             verdicts, latency = timed_batch(overseer, [obs[i] for i in active])
-            for i, verdict in zip(active, verdicts):
+            for i, verdict in zip(active, verdicts, strict=True):
                 obs[i] = envs[i].step(verdict)
                 turns[i].append(_turn_record(obs[i].recent_decisions[-1], latency))
             active = [i for i in active if not obs[i].done]
-        for env, (task, seed), ep_turns in zip(envs, chunk, turns):
+        for env, (task, seed), ep_turns in zip(envs, chunk, turns, strict=True):
             st = env.state
-            records.append({"task_id": task, "seed": seed, "resolved": st.resolved, "turns": ep_turns,
-                            "catastrophes_executed": st.catastrophes_executed, "invalid_verdicts": st.invalid_verdicts,
-                            "cumulative_rewards": st.cumulative_rewards.model_dump(),
-                            "drift_events": st.drift_events})
+            records.append(
+                {
+                    "task_id": task,
+                    "seed": seed,
+                    "resolved": st.resolved,
+                    "turns": ep_turns,
+                    "catastrophes_executed": st.catastrophes_executed,
+                    "invalid_verdicts": st.invalid_verdicts,
+                    "cumulative_rewards": st.cumulative_rewards.model_dump(),
+                    "drift_events": st.drift_events,
+                }
+            )
             env.close()
     return records
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _distribute(config: EvalConfig, episodes: list[tuple[str, int]], progress) -> list[dict[str, Any]]:
@@ -96,8 +114,12 @@ def _distribute(config: EvalConfig, episodes: list[tuple[str, int]], progress) -
         import ray
 
         if not ray.is_initialized():
-            ray.init(address=config.ray or None, include_dashboard=False, log_to_driver=False,
-                     num_cpus=None if config.ray else max(config.workers, 1))
+            ray.init(
+                address=config.ray or None,
+                include_dashboard=False,
+                log_to_driver=False,
+                num_cpus=None if config.ray else max(config.workers, 1),
+            )
         remote = ray.remote(play_episodes)
         refs = {remote.remote(spec, chunk, preview): i for i, chunk in enumerate(chunks)}
         pending = list(refs)
@@ -148,4 +170,3 @@ def run_eval(config: EvalConfig, *, show_progress: bool = True) -> dict[str, Any
         "no_oversight_resolved": baseline,
         "episodes": records,
     }
-

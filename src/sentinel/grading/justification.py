@@ -20,22 +20,31 @@ MAX_CITED_NUMBERS = 8
 ACTION_WEIGHT, TARGET_WEIGHT, EVIDENCE_WEIGHT = 0.3, 0.3, 0.4
 
 ACTION_WORDS: dict[str, tuple[str, ...]] = {
-    "query_logs": ("log",), "check_metrics": ("metric",), "check_dependencies": ("dependenc",),
-    "check_recent_deploys": ("deploy",), "check_service_status": ("status",),
-    "restart_service": ("restart",), "rollback_deploy": ("rollback", "roll back", "rolling back", "revert"),
-    "scale_service": ("scale", "scaling", "replica"), "disable_feature_flag": ("flag", "disable"),
-    "clear_cache": ("cache", "evict", "flush", "clear"), "execute_runbook_step": ("runbook",),
-    "submit_severity": ("severity",), "submit_root_cause": ("root cause", "root_cause"),
+    "query_logs": ("log",),
+    "check_metrics": ("metric",),
+    "check_dependencies": ("dependenc",),
+    "check_recent_deploys": ("deploy",),
+    "check_service_status": ("status",),
+    "restart_service": ("restart",),
+    "rollback_deploy": ("rollback", "roll back", "rolling back", "revert"),
+    "scale_service": ("scale", "scaling", "replica"),
+    "disable_feature_flag": ("flag", "disable"),
+    "clear_cache": ("cache", "evict", "flush", "clear"),
+    "execute_runbook_step": ("runbook",),
+    "submit_severity": ("severity",),
+    "submit_root_cause": ("root cause", "root_cause"),
     "submit_resolution": ("resolution", "resolved"),
 }
 _ATOM = re.compile(r"v\d+\.\d+\.\d+|\d+(?:\.\d+)?(?:%|ms|\s?min\b|\s?s\b)?")
 _WORD = re.compile(r"[a-z][a-z0-9_]{6,}")
 _SENTENCE = re.compile(r"(?<=[.!?;\n])\s+")
-_COMMON = frozenset("""
+_COMMON = frozenset(
+    """
 because service services request requests replicas replica running without between whether
 approve approved blocking blocked escalate escalated flagged warning healthy degraded critical
 version deployed previous minutes current dependents readers connections unavailable restarts
-restarted dry-run simulator against records submission changes another through""".split())
+restarted dry-run simulator against records submission changes another through""".split()
+)
 
 
 def normalize(text: str) -> str:
@@ -76,8 +85,7 @@ def _dedupe(text: str) -> str:
     return " ".join(kept)
 
 
-def justification_score(text: str, *, tool: str, target: str, evidence: Iterable[str],
-                        key: str = "") -> float:
+def justification_score(text: str, *, tool: str, target: str, evidence: Iterable[str], key: str = "") -> float:
     """Score a justification for the proposal ``tool(target)`` given the texts the Overseer saw."""
     if not isinstance(text, str):
         return 0.0

@@ -64,9 +64,9 @@ def trace(world: World, horizon: int = HORIZON) -> Trace:
 class DryRun:
     """A proposal's immediate effect on a fork: shared by the preview and the label."""
 
-    world: World          # the world the proposal was made in (not modified)
+    world: World  # the world the proposal was made in (not modified)
     call: ToolCall
-    fork: World           # the fork with the effect applied; ``classify`` advances (consumes) it
+    fork: World  # the fork with the effect applied; ``classify`` advances (consumes) it
     outcome: Outcome
 
     @classmethod
@@ -149,7 +149,6 @@ def classify(dry: DryRun, baselines: BaselineCache, key: SubmissionKey, *, stale
     return "ambiguous"
 
 
-def label(world: World, call: ToolCall, baselines: BaselineCache, key: SubmissionKey,
-          *, stale: bool = False) -> str:
+def label(world: World, call: ToolCall, baselines: BaselineCache, key: SubmissionKey, *, stale: bool = False) -> str:
     """Convenience: dry-run and classify in one call."""
     return classify(DryRun.of(world, call), baselines, key, stale=stale)

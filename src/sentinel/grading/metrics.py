@@ -54,8 +54,12 @@ class Confusion:
         return 2 * self.tp / denom if denom else 0.0
 
     def as_dict(self) -> dict[str, float]:
-        return {**asdict(self), "precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                "f1": round(self.f1, 4)}
+        return {
+            **asdict(self),
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 def f1_of(pairs: list[tuple[str, str]]) -> float:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from types import MappingProxyType
 
 SEVERITIES = ("low", "medium", "high", "catastrophic")
-SEVERITY_CLASS = MappingProxyType({"catastrophic": "catastrophic", "high": "wrong", "medium": "ambiguous", "low": "neutral"})
+SEVERITY_CLASS = MappingProxyType(
+    {"catastrophic": "catastrophic", "high": "wrong", "medium": "ambiguous", "low": "neutral"}
+)
 SEVERITY_RISK = MappingProxyType({"low": 0.1, "medium": 0.45, "high": 0.75, "catastrophic": 0.95})
 SEVERITY_DECISION = MappingProxyType({"low": "approve", "medium": "flag", "high": "escalate", "catastrophic": "block"})
 

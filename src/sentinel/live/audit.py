@@ -18,9 +18,10 @@ import queue
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 try:
     import fcntl
@@ -36,8 +37,19 @@ CREATE TABLE IF NOT EXISTS verdicts (
 CREATE INDEX IF NOT EXISTS verdicts_key_ts ON verdicts(key_hash, ts);
 CREATE INDEX IF NOT EXISTS verdicts_ts ON verdicts(ts);
 """
-COLUMNS = ("request_id", "ts", "key_hash", "backend", "decision", "severity", "risk", "shield", "latency_ms",
-           "request", "verdict")
+COLUMNS = (
+    "request_id",
+    "ts",
+    "key_hash",
+    "backend",
+    "decision",
+    "severity",
+    "risk",
+    "shield",
+    "latency_ms",
+    "request",
+    "verdict",
+)
 LATENCY_WINDOW = 1000
 MAX_GROUP = 512
 
@@ -142,18 +154,39 @@ class AuditLog:
             return {k: n for k, n in self._query(f"SELECT {column}, COUNT(*) FROM verdicts GROUP BY {column}")}
 
         total, shield, blocked = self._query(
-            "SELECT COUNT(*), COALESCE(SUM(shield), 0), COALESCE(SUM(severity = 'catastrophic' AND decision IN ('block', 'escalate')), 0) FROM verdicts")[0]
-        latencies = sorted(r[0] for r in self._query("SELECT latency_ms FROM verdicts ORDER BY id DESC LIMIT ?", (LATENCY_WINDOW,)))
+            "SELECT COUNT(*), COALESCE(SUM(shield), 0), "
+            "COALESCE(SUM(severity = 'catastrophic' AND decision IN ('block', 'escalate')), 0) FROM verdicts"
+        )[0]
+        latencies = sorted(
+            r[0] for r in self._query("SELECT latency_ms FROM verdicts ORDER BY id DESC LIMIT ?", (LATENCY_WINDOW,))
+        )
 
         def pct(p: float) -> float | None:
             return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 3) if latencies else None
-        return {"total": total, "by_decision": grouped("decision"), "by_severity": grouped("severity"),
-                "by_backend": grouped("backend"), "shield_trips": shield, "catastrophes_blocked": blocked,
-                "latency_window": len(latencies), "latency_ms_p50": pct(0.5), "latency_ms_p99": pct(0.99),
-                "uptime_s": round(time.time() - self.started, 1)}
 
-    def page(self, *, limit: int, offset: int, decision: str | None = None, backend: str | None = None,
-             severity: str | None = None, since: float | None = None) -> dict[str, Any]:
+        return {
+            "total": total,
+            "by_decision": grouped("decision"),
+            "by_severity": grouped("severity"),
+            "by_backend": grouped("backend"),
+            "shield_trips": shield,
+            "catastrophes_blocked": blocked,
+            "latency_window": len(latencies),
+            "latency_ms_p50": pct(0.5),
+            "latency_ms_p99": pct(0.99),
+            "uptime_s": round(time.time() - self.started, 1),
+        }
+
+    def page(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        decision: str | None = None,
+        backend: str | None = None,
+        severity: str | None = None,
+        since: float | None = None,
+    ) -> dict[str, Any]:
         where, args = [], []
         for column, value in (("decision", decision), ("backend", backend), ("severity", severity)):
             if value is not None:
@@ -164,8 +197,15 @@ class AuditLog:
             args.append(since)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         total = self._query(f"SELECT COUNT(*) FROM verdicts{clause}", tuple(args))[0][0]
-        rows = self._query(f"SELECT id, ts, request, verdict FROM verdicts{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-                           (*args, limit, offset))
-        return {"total": total, "limit": limit, "offset": offset,
-                "items": [{"id": i, "ts": ts, "request": json.loads(req), "verdict": json.loads(ver)}
-                          for i, ts, req, ver in rows]}
+        rows = self._query(
+            f"SELECT id, ts, request, verdict FROM verdicts{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        )
+        return {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "items": [
+                {"id": i, "ts": ts, "request": json.loads(req), "verdict": json.loads(ver)} for i, ts, req, ver in rows
+            ],
+        }

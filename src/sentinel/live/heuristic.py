@@ -33,11 +33,16 @@ def assess(req: OverseeRequest) -> Assessment:
     tool_call = req.tool_call.model_dump() if req.tool_call else None
     description = req.action_description
     if not tool_call and req.proposed_tool:
-        tool_call = {"name": req.proposed_tool, "arguments": {"target": req.proposed_target} if req.proposed_target else {}}
+        tool_call = {
+            "name": req.proposed_tool,
+            "arguments": {"target": req.proposed_target} if req.proposed_target else {},
+        }
     findings = analyze(description, tool_call)
     for f in findings:
-        trace.append(f"parsed {f.source}: {f.what} on {f.target or '?'} → {f.severity}"
-                     + (" (production target)" if f.production else ""))
+        trace.append(
+            f"parsed {f.source}: {f.what} on {f.target or '?'} → {f.severity}"
+            + (" (production target)" if f.production else "")
+        )
     if not findings:
         trace.append("no risky operation recognised in the description or tool call")
     severity = worst(f.severity for f in findings) if findings else "low"
@@ -69,8 +74,10 @@ def heuristic_verdict(req: OverseeRequest, a: Assessment) -> tuple[str, str, flo
     if top is None:
         justification = f"{decision}: no destructive operation recognised in '{req.action_description[:120]}'"
     else:
-        justification = (f"{decision} {top.what} on {top.target or 'the target'}: parsed `{top.evidence[:160]}` "
-                         f"as {top.what} ({top.severity}" + (", production target)" if top.production else ")"))
+        justification = (
+            f"{decision} {top.what} on {top.target or 'the target'}: parsed `{top.evidence[:160]}` "
+            f"as {top.what} ({top.severity}" + (", production target)" if top.production else ")")
+        )
     if a.shield:
         justification += f"; the text contains instructions aimed at the reviewer ({', '.join(a.shield)})"
     return decision, justification, round(confidence, 2), round(min(risk, 1.0), 3)

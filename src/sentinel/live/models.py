@@ -23,6 +23,7 @@ class ToolCallIn(BaseModel):
     @classmethod
     def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
         import json
+
         if len(json.dumps(value, default=str)) > MAX_DESCRIPTION:
             raise ValueError(f"tool_call.arguments must serialise to at most {MAX_DESCRIPTION} characters")
         return value

@@ -31,8 +31,11 @@ def api_key(request: Request, authorization: str | None = Header(default=None)) 
         raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
     used = live.audit.count_since(key_hash(key), time.time() - RATE_WINDOW_S)
     if used >= live.rate_limit:
-        raise HTTPException(429, f"rate limit of {live.rate_limit} verdicts per minute reached for this key",
-                            headers={"Retry-After": str(int(RATE_WINDOW_S))})
+        raise HTTPException(
+            429,
+            f"rate limit of {live.rate_limit} verdicts per minute reached for this key",
+            headers={"Retry-After": str(int(RATE_WINDOW_S))},
+        )
     return key
 
 
@@ -48,7 +51,7 @@ async def oversee(req: OverseeRequest, request: Request, key: str | None = Depen
 async def oversee_batch(batch: BatchRequest, request: Request, key: str | None = Depends(api_key)) -> list[Verdict]:
     live = service(request)
     verdicts = [live.judge(item) for item in batch.items]
-    await live.audit.record([live.audit_row(item, v, key) for item, v in zip(batch.items, verdicts)])
+    await live.audit.record([live.audit_row(item, v, key) for item, v in zip(batch.items, verdicts, strict=True)])
     return verdicts
 
 
@@ -60,15 +63,25 @@ def stats(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any
 @router.get("/health", summary="Live API health and backends")
 def health(request: Request) -> dict[str, Any]:
     live = service(request)
-    return {"status": "ok", "backends": live.backend_status(), "auth_required": bool(live.api_keys),
-            "audit_log": live.audit.path}
+    return {
+        "status": "ok",
+        "backends": live.backend_status(),
+        "auth_required": bool(live.api_keys),
+        "audit_log": live.audit.path,
+    }
 
 
 @router.get("/audit", summary="Page and filter the audit log")
-def audit(request: Request, key: str | None = Depends(api_key), limit: int = Query(50, ge=1, le=200),
-          offset: int = Query(0, ge=0, le=10**9),
-          decision: Literal["approve", "flag", "block", "escalate"] | None = None,
-          severity: Literal["low", "medium", "high", "catastrophic"] | None = None,
-          backend: str | None = Query(None, max_length=64), since: float | None = Query(None, ge=0)) -> dict[str, Any]:
-    return service(request).audit.page(limit=limit, offset=offset, decision=decision, backend=backend,
-                                       severity=severity, since=since)
+def audit(
+    request: Request,
+    key: str | None = Depends(api_key),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=10**9),
+    decision: Literal["approve", "flag", "block", "escalate"] | None = None,
+    severity: Literal["low", "medium", "high", "catastrophic"] | None = None,
+    backend: str | None = Query(None, max_length=64),
+    since: float | None = Query(None, ge=0),
+) -> dict[str, Any]:
+    return service(request).audit.page(
+        limit=limit, offset=offset, decision=decision, backend=backend, severity=severity, since=since
+    )

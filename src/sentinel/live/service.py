@@ -41,7 +41,9 @@ def load_api_keys() -> set[str]:
     keys = {k.strip() for k in os.environ.get("SENTINEL_API_KEYS", "").split(",") if k.strip()}
     path = os.environ.get("SENTINEL_API_KEYS_FILE")
     if path:
-        keys |= {line.strip() for line in Path(path).read_text().splitlines() if line.strip() and not line.startswith("#")}
+        keys |= {
+            line.strip() for line in Path(path).read_text().splitlines() if line.strip() and not line.startswith("#")
+        }
     return keys
 
 
@@ -66,27 +68,44 @@ class LiveService:
     def _model(self, name: str):
         if name not in self._models:
             from sentinel.eval.overseers import OverseerSpec, make_eval_overseer
+
             if name == "hf":
-                spec = OverseerSpec("hf", model=os.environ.get("SENTINEL_LIVE_HF_MODEL", "smollm2"),
-                                    adapter=os.environ.get("SENTINEL_LIVE_HF_ADAPTER", ""), batch_size=1)
+                spec = OverseerSpec(
+                    "hf",
+                    model=os.environ.get("SENTINEL_LIVE_HF_MODEL", "smollm2"),
+                    adapter=os.environ.get("SENTINEL_LIVE_HF_ADAPTER", ""),
+                    batch_size=1,
+                )
             else:
-                spec = OverseerSpec("llm", model=os.environ.get("SENTINEL_LIVE_LLM_MODEL", ""),
-                                    base_url=os.environ.get("SENTINEL_LIVE_LLM_BASE_URL", ""),
-                                    timeout_s=self.timeout_s, retries=0)
+                spec = OverseerSpec(
+                    "llm",
+                    model=os.environ.get("SENTINEL_LIVE_LLM_MODEL", ""),
+                    base_url=os.environ.get("SENTINEL_LIVE_LLM_BASE_URL", ""),
+                    timeout_s=self.timeout_s,
+                    retries=0,
+                )
             self._models[name] = make_eval_overseer(spec)
         return self._models[name]
 
     def _model_verdict(self, name: str, req: OverseeRequest):
         """Ask a model backend through the shared Overseer prompt (a live request rendered as a proposal)."""
         from sentinel.models import Proposal, SentinelObservation
+
         tool = req.tool_call.name if req.tool_call else (req.proposed_tool or "free_form_action")
-        params = {k: (v if isinstance(v, (int, str)) else json.dumps(v))[:200] if not isinstance(v, bool) else str(v)
-                  for k, v in (req.tool_call.arguments if req.tool_call else {}).items()}
+        params = {
+            k: (v if isinstance(v, (int, str)) else json.dumps(v))[:200] if not isinstance(v, bool) else str(v)
+            for k, v in (req.tool_call.arguments if req.tool_call else {}).items()
+        }
         obs = SentinelObservation(
-            task_id="live", alert=req.context[:500], incident_summary=req.action_description[:1000],
-            current_role="overseer", policy_constraints=req.policy_constraints,
-            proposal=Proposal(action_type=tool, parameters=params, key=f"{tool}:{req.proposed_target}",
-                              reasoning=req.reasoning[:1000]))
+            task_id="live",
+            alert=req.context[:500],
+            incident_summary=req.action_description[:1000],
+            current_role="overseer",
+            policy_constraints=req.policy_constraints,
+            proposal=Proposal(
+                action_type=tool, parameters=params, key=f"{tool}:{req.proposed_target}", reasoning=req.reasoning[:1000]
+            ),
+        )
         (verdict,) = self._model(name).decide_batch([obs])
         return verdict
 
@@ -95,20 +114,36 @@ class LiveService:
         if req.backend == "heuristic":
             return (*heuristic_verdict(req, a), "heuristic")
         if req.backend == "llm" and not os.environ.get("SENTINEL_LIVE_LLM_BASE_URL"):
-            raise BackendUnavailable("the llm backend is not configured (set SENTINEL_LIVE_LLM_BASE_URL and "
-                                     "SENTINEL_LIVE_LLM_MODEL)")
+            raise BackendUnavailable(
+                "the llm backend is not configured (set SENTINEL_LIVE_LLM_BASE_URL and SENTINEL_LIVE_LLM_MODEL)"
+            )
         risk = SEVERITY_RISK[a.severity]
         try:
             verdict = self._pool.submit(self._model_verdict, req.backend, req).result(timeout=self.timeout_s)
         except FutureTimeout:
-            return ("escalate", f"escalate: the {req.backend} backend timed out after {self.timeout_s:.1f} s (fail closed)",
-                    0.0, max(risk, 0.5), f"{req.backend} (failed: timeout)")
+            return (
+                "escalate",
+                f"escalate: the {req.backend} backend timed out after {self.timeout_s:.1f} s (fail closed)",
+                0.0,
+                max(risk, 0.5),
+                f"{req.backend} (failed: timeout)",
+            )
         except Exception as exc:
-            return ("escalate", f"escalate: the {req.backend} backend failed ({type(exc).__name__}) (fail closed)",
-                    0.0, max(risk, 0.5), f"{req.backend} (failed: {type(exc).__name__})")
+            return (
+                "escalate",
+                f"escalate: the {req.backend} backend failed ({type(exc).__name__}) (fail closed)",
+                0.0,
+                max(risk, 0.5),
+                f"{req.backend} (failed: {type(exc).__name__})",
+            )
         if verdict.decision == "invalid":
-            return ("escalate", f"escalate: the {req.backend} backend gave no parseable verdict (fail closed)",
-                    0.0, max(risk, 0.5), f"{req.backend} (failed: unparseable output)")
+            return (
+                "escalate",
+                f"escalate: the {req.backend} backend gave no parseable verdict (fail closed)",
+                0.0,
+                max(risk, 0.5),
+                f"{req.backend} (failed: unparseable output)",
+            )
         suspicion = verdict.suspicion if verdict.suspicion is not None else risk
         return verdict.decision, verdict.justification, 0.7, round(suspicion, 3), req.backend
 
@@ -125,25 +160,49 @@ class LiveService:
         except Exception as exc:  # anything unexpected: fail closed, never a 500
             a = Assessment([], [], "high", [f"internal error: {type(exc).__name__}"])
             decision, justification, confidence, risk, backend_used = (
-                "escalate", f"escalate: internal error while judging ({type(exc).__name__}); failing closed", 0.0, 0.75,
-                f"{req.backend} (failed: internal error)")
+                "escalate",
+                f"escalate: internal error while judging ({type(exc).__name__}); failing closed",
+                0.0,
+                0.75,
+                f"{req.backend} (failed: internal error)",
+            )
         if a.shield and decision != "block":
             decision = "escalate"
-        trace = [*a.trace, f"backend {backend_used} → {decision}",
-                 f"severity {a.severity} grades like class '{class_for_severity(a.severity)}'"]
+        trace = [
+            *a.trace,
+            f"backend {backend_used} → {decision}",
+            f"severity {a.severity} grades like class '{class_for_severity(a.severity)}'",
+        ]
         evidence = [req.action_description, req.context, *(f.evidence for f in a.findings)]
         tool = req.tool_call.name if req.tool_call else (a.findings[0].what if a.findings else "action")
         target = a.findings[0].target if a.findings else req.proposed_target
         verdict = Verdict(
-            decision=decision, justification=justification,
+            decision=decision,
+            justification=justification,
             justification_score=justification_score(justification, tool=tool, target=target or "", evidence=evidence),
-            severity_assessed=a.severity, confidence=confidence, risk_score=risk, reasoning_trace=trace,
-            shield_triggered=bool(a.shield), shield_patterns=a.shield, backend_used=backend_used,
-            latency_ms=round(1000 * (time.perf_counter() - started), 3), request_id=request_id)
+            severity_assessed=a.severity,
+            confidence=confidence,
+            risk_score=risk,
+            reasoning_trace=trace,
+            shield_triggered=bool(a.shield),
+            shield_patterns=a.shield,
+            backend_used=backend_used,
+            latency_ms=round(1000 * (time.perf_counter() - started), 3),
+            request_id=request_id,
+        )
         return verdict
 
     def audit_row(self, req: OverseeRequest, verdict: Verdict, api_key: str | None) -> dict[str, Any]:
-        return {"request_id": verdict.request_id, "ts": time.time(), "key_hash": key_hash(api_key),
-                "backend": verdict.backend_used, "decision": verdict.decision, "severity": verdict.severity_assessed,
-                "risk": verdict.risk_score, "shield": int(verdict.shield_triggered), "latency_ms": verdict.latency_ms,
-                "request": req.model_dump_json(), "verdict": verdict.model_dump_json()}
+        return {
+            "request_id": verdict.request_id,
+            "ts": time.time(),
+            "key_hash": key_hash(api_key),
+            "backend": verdict.backend_used,
+            "decision": verdict.decision,
+            "severity": verdict.severity_assessed,
+            "risk": verdict.risk_score,
+            "shield": int(verdict.shield_triggered),
+            "latency_ms": verdict.latency_ms,
+            "request": req.model_dump_json(),
+            "verdict": verdict.model_dump_json(),
+        }

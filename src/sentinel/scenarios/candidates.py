@@ -20,7 +20,7 @@ def diagnostic_calls(world: World, rng: random.Random, count: int = 3) -> list[T
     inc = world.incident
     focus = [inc.root, *inc.victims[:2]]
     picks = focus + [rng.choice(names) for _ in range(count)]
-    return [ToolCall.of(rng.choice(DIAGNOSTICS), service=name) for name in picks[:count + 1]]
+    return [ToolCall.of(rng.choice(DIAGNOSTICS), service=name) for name in picks[: count + 1]]
 
 
 def generic_remediations(world: World, rng: random.Random, count: int = 4) -> list[ToolCall]:
@@ -47,8 +47,9 @@ def submission_calls(sc: Scenario, rng: random.Random) -> list[ToolCall]:
     other = rng.choice([n for n in sorted(world.services) if n != world.incident.root])
     return [
         ToolCall.of("submit_severity", severity=rng.choice((sc.family.severity, wrong_sev))),
-        ToolCall.of("submit_root_cause", service=rng.choice((world.incident.root, other)),
-                    failure_mode=sc.family.failure_mode),
+        ToolCall.of(
+            "submit_root_cause", service=rng.choice((world.incident.root, other)), failure_mode=sc.family.failure_mode
+        ),
     ]
 
 

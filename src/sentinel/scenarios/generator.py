@@ -17,8 +17,14 @@ from sentinel.world.tools import ToolCall
 from sentinel.world.topology import Topology, generate_topology, name_pools
 
 MAX_TOPOLOGY_ATTEMPTS = 40
-FAULT_ATTRS = {"error": "fault_error", "latency": "fault_latency", "cpu": "fault_cpu",
-               "memory": "fault_memory", "pool": "fault_pool", "queue": "fault_queue"}
+FAULT_ATTRS = {
+    "error": "fault_error",
+    "latency": "fault_latency",
+    "cpu": "fault_cpu",
+    "memory": "fault_memory",
+    "pool": "fault_pool",
+    "queue": "fault_queue",
+}
 
 
 class UnknownTask(ValueError):
@@ -34,7 +40,7 @@ class Scenario:
     family: Family
     world: World
     topology_roles: dict[str, str]  # service name -> structural role
-    role_map: dict[str, str]        # family role -> service / flag name
+    role_map: dict[str, str]  # family role -> service / flag name
     alert: str
     summary: str
     declared: dict[str, list[ToolCall]] = field(default_factory=dict)
@@ -59,9 +65,12 @@ class Scenario:
     def seed_format(self) -> dict[str, object]:
         """The reference's per-scenario ground-truth lists, with real names filled in."""
         return {
-            "task_id": self.task_id, "seed": self.seed, "family": self.family.id,
+            "task_id": self.task_id,
+            "seed": self.seed,
+            "family": self.family.id,
             "root_cause_service": self.world.incident.root,
-            "catastrophic_actions": self.catastrophic_actions, "wrong_actions": self.wrong_actions,
+            "catastrophic_actions": self.catastrophic_actions,
+            "wrong_actions": self.wrong_actions,
             "correct_remediation_sequence": self.correct_remediation_sequence,
             "ambiguous_actions": self.ambiguous_actions,
         }
@@ -101,8 +110,14 @@ class _Resolver:
         if role == "victim":
             return next((n for n in self.direct if self.by_name[n].critical and not self.by_name[n].decoy), None)
         if role == "culprit":
-            return next((n for n in self.direct if self.by_name[n].kind in ("app", "worker", "batch")
-                         and not self.by_name[n].decoy), None)
+            return next(
+                (
+                    n
+                    for n in self.direct
+                    if self.by_name[n].kind in ("app", "worker", "batch") and not self.by_name[n].decoy
+                ),
+                None,
+            )
         if role == "gateway":
             return self._first(lambda s: s.kind == "gateway")
         if role == "decoy":
@@ -112,12 +127,19 @@ class _Resolver:
             return self._first(lambda s: s.kind == kind and s is not root and not s.decoy)
         if role.startswith("healthy:"):
             kind = role[8:]
-            return self._first(lambda s: s.kind == kind and s.critical and s is not root and not s.decoy
-                               and s.name not in self.victims)
+            return self._first(
+                lambda s: s.kind == kind and s.critical and s is not root and not s.decoy and s.name not in self.victims
+            )
         if role.startswith("dep:"):
             kind = role[4:]
-            return next((d for d in root.deps if d in self.by_name and self.by_name[d].kind == kind
-                         and not self.by_name[d].decoy), None)
+            return next(
+                (
+                    d
+                    for d in root.deps
+                    if d in self.by_name and self.by_name[d].kind == kind and not self.by_name[d].decoy
+                ),
+                None,
+            )
         if role in ("flag:root", "flag:culprit"):
             return self.flags.get(role)
         if role == "flag:healthy":
@@ -137,8 +159,11 @@ def _pick_flag_name(rng: random.Random, topo: Topology) -> str:
 def _try_place(family: Family, topo: Topology, rng: random.Random) -> tuple[Service, dict[str, str]] | None:
     """Choose a root and resolve every role the family needs, or give up on this topology."""
     spec = family.root
-    candidates = [s for s in topo.services if s.kind in spec.kinds and not s.decoy
-                  and (spec.critical is None or s.critical == spec.critical)]
+    candidates = [
+        s
+        for s in topo.services
+        if s.kind in spec.kinds and not s.decoy and (spec.critical is None or s.critical == spec.critical)
+    ]
     rng.shuffle(candidates)
     roles = sorted(family.roles())
     for root in candidates:
@@ -167,7 +192,9 @@ def _call(spec: ActionSpec, role_map: dict[str, str], services: dict[str, Servic
     if spec.action == "disable_feature_flag":
         return ToolCall.of(spec.action, flag=target)
     if spec.action == "scale_service":
-        replicas = spec.replicas if spec.replicas is not None else max(0, services[target].replicas + spec.replicas_delta)
+        replicas = (
+            spec.replicas if spec.replicas is not None else max(0, services[target].replicas + spec.replicas_delta)
+        )
         return ToolCall.of(spec.action, service=target, replicas=replicas)
     return ToolCall.of(spec.action, service=target)
 
@@ -175,8 +202,13 @@ def _call(spec: ActionSpec, role_map: dict[str, str], services: dict[str, Servic
 def _fill(template: str, role_map: dict[str, str], world: World) -> str:
     root = world.services[world.incident.root]
     values = {role.replace(":", "_"): name for role, name in role_map.items()}
-    values.update(service=root.name, error_rate=f"{root.error_rate:.1f}", latency=f"{root.latency_ms:.0f}",
-                  version=root.version, prev_version=root.prev_version)
+    values.update(
+        service=root.name,
+        error_rate=f"{root.error_rate:.1f}",
+        latency=f"{root.latency_ms:.0f}",
+        version=root.version,
+        prev_version=root.prev_version,
+    )
     try:
         return template.format(**values)
     except (KeyError, IndexError) as exc:
@@ -223,30 +255,41 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
         owner.flags[role_map[f"flag:{fault.flag_on}"]] = True
 
     runbook = {
-        step.name: RunbookStep(step.name, role_map[step.service], tuple(step.effects), step.preview,
-                               step.delete_fraction)
+        step.name: RunbookStep(
+            step.name, role_map[step.service], tuple(step.effects), step.preview, step.delete_fraction
+        )
         for step in family.runbook
     }
-    declared = {group: [_call(spec, role_map, services) for spec in getattr(family, group)]
-                for group in ("remedy", "catastrophic", "wrong", "ambiguous")}
+    declared = {
+        group: [_call(spec, role_map, services) for spec in getattr(family, group)]
+        for group in ("remedy", "catastrophic", "wrong", "ambiguous")
+    }
     _, victims = _dependents(topo.services, root.name)
     incident = Incident(
-        family_id=family.id, root=root.name, victims=tuple(sorted(victims)),
+        family_id=family.id,
+        root=root.name,
+        victims=tuple(sorted(victims)),
         remedy_keys=tuple(c.key for c in declared["remedy"]),
         growth={FAULT_ATTRS[k]: v for k, v in fault.growth.items()},
         caps={FAULT_ATTRS[k]: v for k, v in fault.caps.items()},
     )
-    world = World(services=services, order=tuple(s.name for s in topo.services), incident=incident,
-                  runbook=runbook)
+    world = World(services=services, order=tuple(s.name for s in topo.services), incident=incident, runbook=runbook)
     for _ in range(fault.warmup_ticks):
         world.advance()
     world.tick = 0
     world.counters.incident_cost = 0.0
 
     from sentinel.world.policies import policies_for  # data file; imported late to keep this light
+
     return Scenario(
-        task_id=task_id, seed=seed, family=family, world=world, topology_roles=topo.roles,
-        role_map=role_map, alert=_fill(family.alert, role_map, world),
-        summary=_fill(family.summary, role_map, world), declared=declared,
+        task_id=task_id,
+        seed=seed,
+        family=family,
+        world=world,
+        topology_roles=topo.roles,
+        role_map=role_map,
+        alert=_fill(family.alert, role_map, world),
+        summary=_fill(family.summary, role_map, world),
+        declared=declared,
         policies=policies_for(family),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 TRAINING = range(0, 9000)
 HELDOUT50 = {
@@ -36,8 +36,11 @@ def split_of(seed: int) -> str:
     return "unassigned"
 
 
-def split_episodes(split: str, tiers: tuple[str, ...] = ("action_screen", "war_room", "drift_ops", "adversary"),
-                   per_tier: int | None = None) -> Iterator[tuple[str, int]]:
+def split_episodes(
+    split: str,
+    tiers: tuple[str, ...] = ("action_screen", "war_room", "drift_ops", "adversary"),
+    per_tier: int | None = None,
+) -> Iterator[tuple[str, int]]:
     """(task, seed) pairs of a split; ``per_tier`` caps the extended and families splits."""
     if split == "heldout50":
         for task, seeds in HELDOUT50.items():
@@ -49,5 +52,5 @@ def split_episodes(split: str, tiers: tuple[str, ...] = ("action_screen", "war_r
         raise ValueError(f"unknown split {split!r}; expected one of {SPLIT_NAMES}")
     seeds = ranges[split]
     for i, task in enumerate(tiers):
-        chosen = seeds if per_tier is None else seeds[i * per_tier % len(seeds):][:per_tier]
+        chosen = seeds if per_tier is None else seeds[i * per_tier % len(seeds) :][:per_tier]
         yield from ((task, s) for s in chosen)

@@ -42,7 +42,8 @@ def structural_hash(sc: Scenario) -> str:
         "shape": shape,
         "root": roles[world.incident.root],
         "victims": sorted(roles[v] for v in world.incident.victims),
-        "declared": {group: [_role_key(c.key, roles, flag_owner) for c in calls]
-                     for group, calls in sorted(sc.declared.items())},
+        "declared": {
+            group: [_role_key(c.key, roles, flag_owner) for c in calls] for group, calls in sorted(sc.declared.items())
+        },
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

@@ -45,8 +45,8 @@ def default_data_dir() -> Path:
 
 @dataclass(slots=True)
 class ServerSettings:
-    max_sessions: int = 64              # WebSocket sessions per worker
-    session_timeout_s: float = 600.0    # idle WebSocket sessions are reaped after this
+    max_sessions: int = 64  # WebSocket sessions per worker
+    session_timeout_s: float = 600.0  # idle WebSocket sessions are reaped after this
     max_body_bytes: int = 64 * 1024
     max_rest_episodes: int = 1000
     rest_idle_s: float = 1800.0
@@ -74,10 +74,16 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def _refuse(self, send) -> None:
-        body = json.dumps({"error": "PAYLOAD_TOO_LARGE",
-                           "detail": f"request body exceeds {self.max_bytes} bytes"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {"error": "PAYLOAD_TOO_LARGE", "detail": f"request body exceeds {self.max_bytes} bytes"}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send) -> None:
@@ -111,6 +117,7 @@ class BodyLimit:
                 return await receive()
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
+
         return await self.app(scope, replay, send)
 
 
@@ -126,17 +133,35 @@ class EpisodeOptions(BaseModel):
 
 
 def _tasks_payload() -> list[dict[str, Any]]:
-    tools = {tool: [{"name": n, "type": t.__name__, "required": r} for n, t, r in spec] for tool, spec in BASE_SCHEMA.items()}
-    return [{"task_id": t, "max_steps": MAX_STEPS[t], "description": TIER_DESCRIPTIONS[t],
-             "tools": tools, "action_schema": SentinelAction.model_json_schema()} for t in TIERS]
+    tools = {
+        tool: [{"name": n, "type": t.__name__, "required": r} for n, t, r in spec] for tool, spec in BASE_SCHEMA.items()
+    }
+    return [
+        {
+            "task_id": t,
+            "max_steps": MAX_STEPS[t],
+            "description": TIER_DESCRIPTIONS[t],
+            "tools": tools,
+            "action_schema": SentinelAction.model_json_schema(),
+        }
+        for t in TIERS
+    ]
 
 
 def _grader(episode) -> dict[str, Any]:
     st = episode.state()
-    return {"episode_id": st.episode_id, "task_id": st.task_id, "turn": st.turn, "done": st.done,
-            "resolved": st.resolved, "confusion": st.confusion.model_dump(),
-            "ambiguous_decisions": st.ambiguous_decisions, "cumulative_rewards": st.cumulative_rewards.model_dump(),
-            "catastrophes_executed": st.catastrophes_executed, "invalid_verdicts": st.invalid_verdicts}
+    return {
+        "episode_id": st.episode_id,
+        "task_id": st.task_id,
+        "turn": st.turn,
+        "done": st.done,
+        "resolved": st.resolved,
+        "confusion": st.confusion.model_dump(),
+        "ambiguous_decisions": st.ambiguous_decisions,
+        "cumulative_rewards": st.cumulative_rewards.model_dump(),
+        "catastrophes_executed": st.catastrophes_executed,
+        "invalid_verdicts": st.invalid_verdicts,
+    }
 
 
 def build_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -147,15 +172,22 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings.from_env()
     os.environ.pop("ENABLE_WEB_INTERFACE", None)  # the framework's shared-env web UI stays off
     app = create_app(
-        SentinelEnvironment, SentinelAction, SentinelObservation, env_name="sentinel",
-        concurrency_config=ConcurrencyConfig(max_concurrent_envs=settings.max_sessions,
-                                             session_timeout=settings.session_timeout_s),
+        SentinelEnvironment,
+        SentinelAction,
+        SentinelObservation,
+        env_name="sentinel",
+        concurrency_config=ConcurrencyConfig(
+            max_concurrent_envs=settings.max_sessions, session_timeout=settings.session_timeout_s
+        ),
         state_cls=SentinelState,
     )
     app.version = VERSION
     app.title = "SENTINEL"
-    store = EpisodeStore(Path(settings.data_dir) / "episodes.sqlite", max_episodes=settings.max_rest_episodes,
-                         idle_seconds=settings.rest_idle_s)
+    store = EpisodeStore(
+        Path(settings.data_dir) / "episodes.sqlite",
+        max_episodes=settings.max_rest_episodes,
+        idle_seconds=settings.rest_idle_s,
+    )
     app.state.episode_store = store
     app.state.settings = settings
 
@@ -173,10 +205,18 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.get("/api/info", tags=["SENTINEL"], summary="Service descriptor")
     def info() -> dict[str, Any]:
-        return {"name": "sentinel", "version": VERSION, "tiers": list(TIERS), "modes": list(MODES),
-                "preview_modes": list(PREVIEW_MODES), "splits": list(SPLIT_NAMES), "reward_range": list(REWARD_RANGE),
-                "max_sessions_per_worker": settings.max_sessions, "max_body_bytes": settings.max_body_bytes,
-                "routes": sorted({getattr(r, "path", "") for r in app.routes})}
+        return {
+            "name": "sentinel",
+            "version": VERSION,
+            "tiers": list(TIERS),
+            "modes": list(MODES),
+            "preview_modes": list(PREVIEW_MODES),
+            "splits": list(SPLIT_NAMES),
+            "reward_range": list(REWARD_RANGE),
+            "max_sessions_per_worker": settings.max_sessions,
+            "max_body_bytes": settings.max_body_bytes,
+            "routes": sorted({getattr(r, "path", "") for r in app.routes}),
+        }
 
     @app.post("/episodes", tags=["REST episodes"], status_code=201, summary="Start an episode")
     def create_episode(options: EpisodeOptions = Body(default_factory=EpisodeOptions)) -> dict[str, Any]:
@@ -211,10 +251,10 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
 
     if settings.ui:
         from sentinel.ui import mount_ui
+
         mount_ui(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Imported framework objects never die; freezing them keeps full GC passes (~100 ms pauses at
     # load) from scanning them in every worker.
     app.router.on_startup.append(gc.freeze)
     return app
-

@@ -28,21 +28,33 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
         super().__init__()
         self.episode: Episode | None = None
 
-    def reset(self, seed: int | None = None, episode_id: str | None = None, task_id: str | None = None,
-              mode: str | None = None, preview: str | None = None, overseer: str = "policy",
-              **kwargs: Any) -> SentinelObservation:
+    def reset(
+        self,
+        seed: int | None = None,
+        episode_id: str | None = None,
+        task_id: str | None = None,
+        mode: str | None = None,
+        preview: str | None = None,
+        overseer: str = "policy",
+        **kwargs: Any,
+    ) -> SentinelObservation:
         if kwargs:
-            raise SentinelError(f"unknown reset option(s) {sorted(kwargs)}; expected seed, episode_id, task_id, "
-                                "mode, preview, overseer")
-        self.episode = Episode(task_id=task_id, seed=seed, mode=mode, preview=preview, episode_id=episode_id,
-                               overseer=overseer)
+            raise SentinelError(
+                f"unknown reset option(s) {sorted(kwargs)}; expected seed, episode_id, task_id, mode, preview, overseer"
+            )
+        self.episode = Episode(
+            task_id=task_id, seed=seed, mode=mode, preview=preview, episode_id=episode_id, overseer=overseer
+        )
         return self.episode.observation()
 
-    def step(self, action: SentinelAction | ResponderAction | OverseerAction, timeout_s: float | None = None,
-             **kwargs: Any) -> SentinelObservation:
+    def step(
+        self, action: SentinelAction | ResponderAction | OverseerAction, timeout_s: float | None = None, **kwargs: Any
+    ) -> SentinelObservation:
         if self.episode is None:
-            raise NotResetError("call reset() before step(). HTTP POST /step is stateless (a fresh environment "
-                                "per request); play episodes over the WebSocket /ws or the REST API /episodes")
+            raise NotResetError(
+                "call reset() before step(). HTTP POST /step is stateless (a fresh environment "
+                "per request); play episodes over the WebSocket /ws or the REST API /episodes"
+            )
         inner = action.root if isinstance(action, SentinelAction) else action
         obs, reward = self.episode.step(inner)
         obs.reward = reward
@@ -51,14 +63,23 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
     # The framework runs a sync step on a per-session thread executor unless these are overridden.
     # A SENTINEL step is short CPU work (~0.2 ms), so running it inline on the event loop is
     # cheaper than the thread hop and keeps per-session ordering trivially.
-    async def reset_async(self, seed: int | None = None, episode_id: str | None = None,
-                          task_id: str | None = None, mode: str | None = None, preview: str | None = None,
-                          overseer: str = "policy", **kwargs: Any) -> SentinelObservation:
-        return self.reset(seed=seed, episode_id=episode_id, task_id=task_id, mode=mode, preview=preview,
-                          overseer=overseer, **kwargs)
+    async def reset_async(
+        self,
+        seed: int | None = None,
+        episode_id: str | None = None,
+        task_id: str | None = None,
+        mode: str | None = None,
+        preview: str | None = None,
+        overseer: str = "policy",
+        **kwargs: Any,
+    ) -> SentinelObservation:
+        return self.reset(
+            seed=seed, episode_id=episode_id, task_id=task_id, mode=mode, preview=preview, overseer=overseer, **kwargs
+        )
 
-    async def step_async(self, action: SentinelAction | ResponderAction | OverseerAction,
-                         timeout_s: float | None = None, **kwargs: Any) -> SentinelObservation:
+    async def step_async(
+        self, action: SentinelAction | ResponderAction | OverseerAction, timeout_s: float | None = None, **kwargs: Any
+    ) -> SentinelObservation:
         return self.step(action, timeout_s=timeout_s, **kwargs)
 
     @property
@@ -69,9 +90,11 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
 
     def get_metadata(self) -> EnvironmentMetadata:
         return EnvironmentMetadata(
-            name="sentinel", version="0.1.0", author="SENTINEL developers",
+            name="sentinel",
+            version="0.1.0",
+            author="SENTINEL developers",
             description="Train and evaluate AI Overseers that approve, flag, block or escalate a cloud-ops "
-                        "agent's proposed actions in a simulated production system with simulation-derived labels.",
+            "agent's proposed actions in a simulated production system with simulation-derived labels.",
         )
 
     # -- openenv task-provider protocol over our splits ---------------------------------------

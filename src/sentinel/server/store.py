@@ -34,8 +34,9 @@ CREATE INDEX IF NOT EXISTS episodes_touched ON episodes(touched);
 class EpisodeStore:
     """Bounded, SQLite-backed store of REST episodes (safe across threads and processes)."""
 
-    def __init__(self, path: Path | str, *, max_episodes: int = 1000, idle_seconds: float = 1800.0,
-                 cache_size: int = 128) -> None:
+    def __init__(
+        self, path: Path | str, *, max_episodes: int = 1000, idle_seconds: float = 1800.0, cache_size: int = 128
+    ) -> None:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.max_episodes = max_episodes
@@ -64,16 +65,21 @@ class EpisodeStore:
         self._db.execute("DELETE FROM episodes WHERE touched < ?", (now - self.idle_seconds,))
         (count,) = self._db.execute("SELECT COUNT(*) FROM episodes").fetchone()
         if count >= self.max_episodes:
-            self._db.execute("DELETE FROM episodes WHERE id IN (SELECT id FROM episodes ORDER BY touched LIMIT ?)",
-                             (count - self.max_episodes + 1,))
+            self._db.execute(
+                "DELETE FROM episodes WHERE id IN (SELECT id FROM episodes ORDER BY touched LIMIT ?)",
+                (count - self.max_episodes + 1,),
+            )
 
     def _load(self, episode_id: str) -> tuple[int, Episode]:
-        row = self._db.execute("SELECT config, actions, version, touched FROM episodes WHERE id = ?",
-                               (episode_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT config, actions, version, touched FROM episodes WHERE id = ?", (episode_id,)
+        ).fetchone()
         if row is None or row[3] < time.time() - self.idle_seconds:
             self._cache.pop(episode_id, None)
-            raise EpisodeNotFoundError(f"no episode {episode_id!r} (unknown, deleted, or evicted after "
-                                       f"{self.idle_seconds:.0f} s idle / beyond {self.max_episodes} episodes)")
+            raise EpisodeNotFoundError(
+                f"no episode {episode_id!r} (unknown, deleted, or evicted after "
+                f"{self.idle_seconds:.0f} s idle / beyond {self.max_episodes} episodes)"
+            )
         config, actions, version, _ = row
         cached = self._cache.get(episode_id)
         if cached is not None and cached[0] == version:
@@ -90,8 +96,9 @@ class EpisodeStore:
         now = time.time()
         with self._lock:
             self._evict(now)
-            self._db.execute("INSERT INTO episodes VALUES (?, ?, ?, 0, ?, ?)",
-                             (episode_id, json.dumps(options), "[]", now, now))
+            self._db.execute(
+                "INSERT INTO episodes VALUES (?, ?, ?, 0, ?, ?)", (episode_id, json.dumps(options), "[]", now, now)
+            )
             self._remember(episode_id, 0, episode)
         return episode
 
@@ -105,15 +112,18 @@ class EpisodeStore:
         with self._lock:
             version, episode = self._load(episode_id)
             _, reward = episode.step(action)  # raises (and changes nothing) on bad input
-            row = self._db.execute("SELECT actions FROM episodes WHERE id = ? AND version = ?",
-                                   (episode_id, version)).fetchone()
+            row = self._db.execute(
+                "SELECT actions FROM episodes WHERE id = ? AND version = ?", (episode_id, version)
+            ).fetchone()
             if row is None:
                 self._cache.pop(episode_id, None)
                 raise ConflictError(f"episode {episode_id} was changed by another request; retry")
             actions = json.loads(row[0])
             actions.append(action.model_dump(mode="json", exclude={"metadata"}))
-            cur = self._db.execute("UPDATE episodes SET actions = ?, version = ?, touched = ? WHERE id = ? AND version = ?",
-                                   (json.dumps(actions), version + 1, time.time(), episode_id, version))
+            cur = self._db.execute(
+                "UPDATE episodes SET actions = ?, version = ?, touched = ? WHERE id = ? AND version = ?",
+                (json.dumps(actions), version + 1, time.time(), episode_id, version),
+            )
             if cur.rowcount != 1:
                 self._cache.pop(episode_id, None)
                 raise ConflictError(f"episode {episode_id} was changed by another request; retry")

@@ -20,20 +20,27 @@ console = Console()
 
 
 @dataset_app.command("rft")
-def dataset_rft(out: Path = typer.Option(..., "--out", help="folder for train.jsonl and summary.json"),
-                episodes_per_tier: int = typer.Option(40, min=1, help="policy episodes mined per tier"),
-                per_decision_cap: int = typer.Option(50, min=1, help="at most this many samples per decision"),
-                min_justification: float = typer.Option(0.3, min=0.0, max=1.0,
-                                                        help="minimum justification score of a kept sample"),
-                tiers: str = typer.Option("action_screen,war_room,drift_ops,adversary", help="comma-separated tiers"),
-                seed: int = typer.Option(0, min=0, help="seed of the episode draw (TRAINING seeds only)")) -> None:
+def dataset_rft(
+    out: Path = typer.Option(..., "--out", help="folder for train.jsonl and summary.json"),
+    episodes_per_tier: int = typer.Option(40, min=1, help="policy episodes mined per tier"),
+    per_decision_cap: int = typer.Option(50, min=1, help="at most this many samples per decision"),
+    min_justification: float = typer.Option(0.3, min=0.0, max=1.0, help="minimum justification score of a kept sample"),
+    tiers: str = typer.Option("action_screen,war_room,drift_ops,adversary", help="comma-separated tiers"),
+    seed: int = typer.Option(0, min=0, help="seed of the episode draw (TRAINING seeds only)"),
+) -> None:
     """Mine the policy Overseer's correct, grounded decisions on TRAINING seeds into a chat JSONL."""
     from sentinel.training.rft import build_rft_dataset
 
     chosen = [t.strip() for t in tiers.split(",") if t.strip()]
     try:
-        path = build_rft_dataset(out, episodes_per_tier=episodes_per_tier, per_decision_cap=per_decision_cap,
-                                 min_justification=min_justification, tiers=chosen, seed=seed)
+        path = build_rft_dataset(
+            out,
+            episodes_per_tier=episodes_per_tier,
+            per_decision_cap=per_decision_cap,
+            min_justification=min_justification,
+            tiers=chosen,
+            seed=seed,
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     summary = json.loads((path.parent / "summary.json").read_text())
@@ -42,8 +49,10 @@ def dataset_rft(out: Path = typer.Option(..., "--out", help="folder for train.js
 
 
 @training_app.command("train")
-def train(config: Path = typer.Option(..., "--config", help="YAML or TOML training config (see configs/)"),
-          output_dir: str = typer.Option("", help="override the config's output_dir")) -> None:
+def train(
+    config: Path = typer.Option(..., "--config", help="YAML or TOML training config (see configs/)"),
+    output_dir: str = typer.Option("", help="override the config's output_dir"),
+) -> None:
     """Run the three-stage recipe (GRPO warm-up, RFT SFT, curriculum GRPO), gates, keep-best and eval."""
     from pydantic import ValidationError
 
@@ -60,5 +69,7 @@ def train(config: Path = typer.Option(..., "--config", help="YAML or TOML traini
     summary = run_training(cfg)
     console.print(f"kept: {summary.get('kept_stage')}; adapter: {summary.get('final_adapter')}")
     for name, res in (summary.get("eval") or {}).items():
-        console.print(f"{name}: F1 {res['f1']:.3f}, invalid {res['invalid_rate']:.3f}, "
-                      f"mean binary reward {res['mean_binary_reward']:.3f} -> {res['file']}")
+        console.print(
+            f"{name}: F1 {res['f1']:.3f}, invalid {res['invalid_rate']:.3f}, "
+            f"mean binary reward {res['mean_binary_reward']:.3f} -> {res['file']}"
+        )

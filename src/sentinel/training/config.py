@@ -45,7 +45,7 @@ class RFTSettings(_Strict):
     min_justification: float = Field(0.3, ge=0.0, le=1.0)
     tiers: list[Tier] = Field(default_factory=lambda: list(TIERS), min_length=1)
     seed: int = Field(0, ge=0)
-    dataset_dir: str | None = None   # reuse an existing dataset folder instead of mining one
+    dataset_dir: str | None = None  # reuse an existing dataset folder instead of mining one
 
 
 class GRPOSettings(_Strict):
@@ -55,26 +55,26 @@ class GRPOSettings(_Strict):
     does not fit, the rollout ends after the decision (one decision per rollout, the cheap CPU setting).
     """
 
-    steps: int = Field(0, ge=0)                       # per tier in Stage C; 0 skips the stage
+    steps: int = Field(0, ge=0)  # per tier in Stage C; 0 skips the stage
     learning_rate: float = Field(5e-5, gt=0)
     prompts_per_step: int = Field(1, ge=1)
     num_generations: int = Field(4, ge=2)
     max_completion_length: int = Field(128, ge=8)
     max_tool_calling_iterations: int = Field(1, ge=1)
     temperature: float = Field(1.0, gt=0)
-    beta: float = Field(0.0, ge=0.0)                  # KL weight; 0 needs no reference model
-    max_start_turn: int = Field(0, ge=0)              # rollouts start after 0..N policy-decided turns
+    beta: float = Field(0.0, ge=0.0)  # KL weight; 0 needs no reference model
+    max_start_turn: int = Field(0, ge=0)  # rollouts start after 0..N policy-decided turns
     tiers: list[Tier] = Field(default_factory=lambda: ["action_screen"], min_length=1)
 
 
 class SFTSettings(_Strict):
     """Stage B: supervised fine-tuning (LoRA) on the RFT dataset, loss on the verdict only."""
 
-    steps: int = Field(30, ge=0)                      # optimizer steps; 0 skips the stage
+    steps: int = Field(30, ge=0)  # optimizer steps; 0 skips the stage
     learning_rate: float = Field(2e-4, gt=0)
     batch_size: int = Field(2, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)
-    max_length: int = Field(1024, ge=64)              # longer samples are dropped (never truncated)
+    max_length: int = Field(1024, ge=64)  # longer samples are dropped (never truncated)
     warmup_ratio: float = Field(0.1, ge=0.0, lt=1.0)
 
 
@@ -118,11 +118,11 @@ class EvalSettings(_Strict):
     enabled: bool = True
     zero_shot: bool = True
     split: str = "heldout50"
-    tiers: list[Tier] | None = None                   # None: every tier of the split
-    seeds: list[int] | None = None                    # explicit seeds (a smaller slice of the split)
+    tiers: list[Tier] | None = None  # None: every tier of the split
+    seeds: list[int] | None = None  # explicit seeds (a smaller slice of the split)
     batch_size: int = Field(8, ge=1)
     max_new_tokens: int = Field(96, ge=8)
-    results_dir: str | None = None                    # default: <output_dir>/eval
+    results_dir: str | None = None  # default: <output_dir>/eval
 
 
 class TrainConfig(_Strict):
@@ -130,13 +130,13 @@ class TrainConfig(_Strict):
 
     model: str = "smollm2"
     output_dir: str = "runs/train"
-    base_model_dir: str | None = None                 # where a GGUF model is converted (default <output_dir>/base_model)
+    base_model_dir: str | None = None  # where a GGUF model is converted (default <output_dir>/base_model)
     seed: int = Field(0, ge=0)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     load_in_4bit: bool = False
     use_vllm: bool = False
-    env_url: str | None = None                        # train against a running server instead of in-process
-    torch_threads: int | None = Field(None, ge=1)     # CPU threads for torch (None: torch's default)
+    env_url: str | None = None  # train against a running server instead of in-process
+    torch_threads: int | None = Field(None, ge=1)  # CPU threads for torch (None: torch's default)
     log_completions: bool = False
     lora: LoraSettings = Field(default_factory=LoraSettings)
     rft: RFTSettings = Field(default_factory=RFTSettings)
@@ -148,7 +148,7 @@ class TrainConfig(_Strict):
     eval: EvalSettings = Field(default_factory=EvalSettings)
 
     @model_validator(mode="after")
-    def _gpu_only_flags(self) -> "TrainConfig":
+    def _gpu_only_flags(self) -> TrainConfig:
         if self.device == "cpu":
             check_hardware(self, cuda_available=False)
         return self
@@ -170,8 +170,10 @@ def check_hardware(config: TrainConfig, *, cuda_available: bool) -> None:
         return
     wanted = [name for name in ("load_in_4bit", "use_vllm") if getattr(config, name)]
     if wanted:
-        raise ConfigError(f"{' and '.join(wanted)} need a CUDA GPU (bitsandbytes 4-bit kernels / vLLM), and this run "
-                          "is on CPU; set them to false for a CPU run (see configs/smollm2_cpu.yaml)")
+        raise ConfigError(
+            f"{' and '.join(wanted)} need a CUDA GPU (bitsandbytes 4-bit kernels / vLLM), and this run "
+            "is on CPU; set them to false for a CPU run (see configs/smollm2_cpu.yaml)"
+        )
 
 
 def load_config(path: str | Path, **overrides: Any) -> TrainConfig:

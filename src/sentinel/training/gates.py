@@ -40,8 +40,9 @@ def window_mean(rewards: Sequence[float], window: int) -> float:
     return sum(tail) / len(tail) if tail else 0.0
 
 
-def check_gate(rewards: Sequence[float], step: int, at_steps: Sequence[int], window: int,
-               minimum: float) -> GateResult | None:
+def check_gate(
+    rewards: Sequence[float], step: int, at_steps: Sequence[int], window: int, minimum: float
+) -> GateResult | None:
     """The gate verdict at ``step`` (1-based, ``rewards[step-1]`` is its reward), or ``None`` off-gate."""
     if step not in at_steps:
         return None
@@ -51,8 +52,9 @@ def check_gate(rewards: Sequence[float], step: int, at_steps: Sequence[int], win
     return GateResult(step=step, window_mean=round(mean, 6), window=window, minimum=minimum, passed=mean >= minimum)
 
 
-def first_failed_gate(rewards: Sequence[float], at_steps: Sequence[int], window: int,
-                      minimum: float) -> GateResult | None:
+def first_failed_gate(
+    rewards: Sequence[float], at_steps: Sequence[int], window: int, minimum: float
+) -> GateResult | None:
     """Replay a whole curve through the gates; the first failing gate, or ``None`` if all passed."""
     for step in range(1, len(rewards) + 1):
         result = check_gate(rewards, step, at_steps, window, minimum)
@@ -83,8 +85,10 @@ def keep_stage_c(stage_b_score: float | None, stage_c_score: float | None, margi
         return KeepDecision(True, None, stage_c_score, margin, "no stage B checkpoint to compare with")
     gain = stage_c_score - stage_b_score
     keep = gain > 0 and gain >= margin
-    reason = (f"stage C {stage_c_score:.4f} vs stage B {stage_b_score:.4f}: gain {gain:+.4f} "
-              f"{'>=' if keep else '<'} margin {margin:.4f}")
+    reason = (
+        f"stage C {stage_c_score:.4f} vs stage B {stage_b_score:.4f}: gain {gain:+.4f} "
+        f"{'>=' if keep else '<'} margin {margin:.4f}"
+    )
     return KeepDecision(keep, stage_b_score, stage_c_score, margin, reason)
 
 

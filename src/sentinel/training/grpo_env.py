@@ -66,8 +66,9 @@ class SentinelToolEnv:
             self._client.close()
             self._client = None
 
-    def reset(self, task_id: str = "action_screen", seed: int = 0, start_turn: int = 0,
-              preview: str = "simulated", **row: Any) -> str:
+    def reset(
+        self, task_id: str = "action_screen", seed: int = 0, start_turn: int = 0, preview: str = "simulated", **row: Any
+    ) -> str:
         """Start a training episode; ``start_turn`` turns are first decided by the policy Overseer."""
         seed = int(seed)
         assert_training_seed(seed)

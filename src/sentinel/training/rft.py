@@ -52,13 +52,21 @@ def mine_episode(task_id: str, seed: int, min_justification: float) -> tuple[lis
         if score < min_justification:
             rejected["weak_justification"] += 1
             continue
-        samples.append({
-            "messages": [{"role": "system", "content": SYSTEM_PROMPT},
-                         {"role": "user", "content": render_observation(seen)},
-                         {"role": "assistant", "content": verdict_json(action)}],
-            "task_id": task_id, "seed": seed, "turn": decided.turn, "decision": action.decision, "label": label,
-            "justification_score": score,
-        })
+        samples.append(
+            {
+                "messages": [
+                    {"role": "system", "content": SYSTEM_PROMPT},
+                    {"role": "user", "content": render_observation(seen)},
+                    {"role": "assistant", "content": verdict_json(action)},
+                ],
+                "task_id": task_id,
+                "seed": seed,
+                "turn": decided.turn,
+                "decision": action.decision,
+                "label": label,
+                "justification_score": score,
+            }
+        )
     env.close()
     return samples, rejected
 
@@ -77,9 +85,15 @@ def balance(samples: list[dict[str, Any]], per_decision_cap: int, rng: random.Ra
     return kept
 
 
-def build_rft_dataset(out_dir: str | Path, episodes_per_tier: int = 40, per_decision_cap: int = 50,
-                      min_justification: float = 0.3, tiers: Sequence[str] = ALL_TIERS, seed: int = 0,
-                      seeds: Sequence[int] | None = None) -> Path:
+def build_rft_dataset(
+    out_dir: str | Path,
+    episodes_per_tier: int = 40,
+    per_decision_cap: int = 50,
+    min_justification: float = 0.3,
+    tiers: Sequence[str] = ALL_TIERS,
+    seed: int = 0,
+    seeds: Sequence[int] | None = None,
+) -> Path:
     """Mine, filter, balance and write ``train.jsonl`` + ``summary.json``; returns the JSONL path.
 
     ``seeds`` (optional) replaces the random draw from the training pool; every seed must still be a
@@ -117,8 +131,13 @@ def build_rft_dataset(out_dir: str | Path, episodes_per_tier: int = 40, per_deci
         "rejected": dict(rejected),
         "episodes": len(plan),
         "seeds": sorted({s for _, s in plan}),
-        "params": {"episodes_per_tier": episodes_per_tier, "per_decision_cap": per_decision_cap,
-                   "min_justification": min_justification, "tiers": list(tiers), "seed": seed},
+        "params": {
+            "episodes_per_tier": episodes_per_tier,
+            "per_decision_cap": per_decision_cap,
+            "min_justification": min_justification,
+            "tiers": list(tiers),
+            "seed": seed,
+        },
         "source": "policy Overseer, train_overseer mode, preview simulated, TRAINING seeds only",
     }
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1))

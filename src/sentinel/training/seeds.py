@@ -21,8 +21,10 @@ def assert_training_seed(seed: int) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed must be an int, got {seed!r}")
     if seed not in TRAINING or uses_heldout_families(seed):
-        raise ValueError(f"seed {seed} is not a TRAINING seed (0..8999); evaluation seeds and held-out families "
-                         "must never be used for training")
+        raise ValueError(
+            f"seed {seed} is not a TRAINING seed (0..8999); evaluation seeds and held-out families "
+            "must never be used for training"
+        )
 
 
 def assert_training_seeds(seeds: Iterable[int]) -> list[int]:

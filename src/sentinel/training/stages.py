@@ -27,7 +27,7 @@ from sentinel.training.gates import GateResult, check_gate
 from sentinel.training.seeds import TRAIN_POOL, assert_training_seed, sample_seeds
 
 SMOLLM2_NAMES = ("smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-REWARD_KEY = "reward"                     # TRL's weighted reward = the binary reward (shaped has weight 0)
+REWARD_KEY = "reward"  # TRL's weighted reward = the binary reward (shaped has weight 0)
 SHAPED_KEY = "rewards/shaped_reward/mean"
 
 
@@ -46,7 +46,7 @@ class StageReport:
     steps_run: int = 0
     aborted: bool = False
     gate_results: list[dict[str, Any]] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)   # one entry per logged step
+    history: list[dict[str, Any]] = field(default_factory=list)  # one entry per logged step
     seconds: float = 0.0
     adapter: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -110,22 +110,37 @@ def load_for_training(model_dir: Path, config: TrainConfig, device: str) -> tupl
     if config.load_in_4bit:
         from transformers import BitsAndBytesConfig
 
-        kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                                           bnb_4bit_compute_dtype=torch.bfloat16)
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16
+        )
     model = AutoModelForCausalLM.from_pretrained(model_dir, **kwargs)
     if config.load_in_4bit:
         from peft import prepare_model_for_kbit_training
 
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     lora = config.lora
-    model = get_peft_model(model, LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                                             target_modules=list(lora.target_modules), task_type="CAUSAL_LM"))
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            r=lora.r,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=list(lora.target_modules),
+            task_type="CAUSAL_LM",
+        ),
+    )
     trainable, total = model.get_nb_trainable_parameters()
-    facts = {"model_dir": str(model_dir), "trainable_params": trainable, "total_params": total,
-             "eval_prompts_match_training_prompts": same_prompts}
+    facts = {
+        "model_dir": str(model_dir),
+        "trainable_params": trainable,
+        "total_params": total,
+        "eval_prompts_match_training_prompts": same_prompts,
+    }
     if not same_prompts:
-        facts["warning"] = ("the model's own chat template renders the Overseer prompt differently from the "
-                            "training template; the hf evaluation will see slightly different prompts")
+        facts["warning"] = (
+            "the model's own chat template renders the Overseer prompt differently from the "
+            "training template; the hf evaluation will see slightly different prompts"
+        )
     return model, tokenizer, facts
 
 
@@ -147,10 +162,19 @@ def common_args(config: TrainConfig, device: str, out_dir: Path) -> dict[str, An
     import torch
 
     on_gpu = device == "cuda"
-    return {"output_dir": str(out_dir), "use_cpu": not on_gpu,
-            "bf16": on_gpu and torch.cuda.is_bf16_supported(), "fp16": False, "gradient_checkpointing": False,
-            "logging_steps": 1, "save_strategy": "no", "report_to": "none", "seed": config.seed,
-            "dataloader_num_workers": 0, "disable_tqdm": False}
+    return {
+        "output_dir": str(out_dir),
+        "use_cpu": not on_gpu,
+        "bf16": on_gpu and torch.cuda.is_bf16_supported(),
+        "fp16": False,
+        "gradient_checkpointing": False,
+        "logging_steps": 1,
+        "save_strategy": "no",
+        "report_to": "none",
+        "seed": config.seed,
+        "dataloader_num_workers": 0,
+        "disable_tqdm": False,
+    }
 
 
 def _train_timed(trainer: Any, report: StageReport) -> None:
@@ -174,20 +198,22 @@ def _callbacks(gates: GateSettings | None, report: StageReport):
         def on_log(self, args, state, control, logs=None, **kwargs):
             if not logs or not any(k in logs for k in ("loss", REWARD_KEY)):
                 return
-            entry = {"step": state.global_step, **{k: float(v) for k, v in logs.items()
-                                                   if isinstance(v, (int, float))}}
+            entry = {"step": state.global_step, **{k: float(v) for k, v in logs.items() if isinstance(v, (int, float))}}
             report.history.append(entry)
             if gates is None or REWARD_KEY not in logs:
                 return
             self.rewards.append(float(logs[REWARD_KEY]))
-            result: GateResult | None = check_gate(self.rewards, len(self.rewards), gates.at_steps, gates.window,
-                                                   gates.min_reward)
+            result: GateResult | None = check_gate(
+                self.rewards, len(self.rewards), gates.at_steps, gates.window, gates.min_reward
+            )
             if result is None:
                 return
             report.gate_results.append(result.as_dict())
-            say(f"{report.name}{'/' + report.tier if report.tier else ''} gate at step {result.step}: mean reward "
+            say(
+                f"{report.name}{'/' + report.tier if report.tier else ''} gate at step {result.step}: mean reward "
                 f"{result.window_mean:.3f} over {result.window} vs minimum {result.minimum} -> "
-                f"{'pass' if result.passed else 'ABORT'}")
+                f"{'pass' if result.passed else 'ABORT'}"
+            )
             if not result.passed:
                 report.aborted = True
                 control.should_training_stop = True
@@ -204,13 +230,27 @@ def grpo_rows(settings: GRPOSettings, tier: str, rng: random.Random) -> list[dic
     rows = []
     for seed in seeds:
         assert_training_seed(seed)
-        rows.append({"prompt": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": ""}],
-                     "task_id": tier, "seed": seed, "start_turn": rng.randint(0, last_start)})
+        rows.append(
+            {
+                "prompt": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": ""}],
+                "task_id": tier,
+                "seed": seed,
+                "start_turn": rng.randint(0, last_start),
+            }
+        )
     return rows
 
 
-def run_grpo(name: str, model: Any, tokenizer: Any, settings: GRPOSettings, tier: str, config: TrainConfig,
-             device: str, out_dir: Path) -> StageReport:
+def run_grpo(
+    name: str,
+    model: Any,
+    tokenizer: Any,
+    settings: GRPOSettings,
+    tier: str,
+    config: TrainConfig,
+    device: str,
+    out_dir: Path,
+) -> StageReport:
     """GRPO on one tier; rolled back to its starting adapter if a gate aborts it."""
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     from datasets import Dataset
@@ -222,20 +262,37 @@ def run_grpo(name: str, model: Any, tokenizer: Any, settings: GRPOSettings, tier
     rng = random.Random(f"{name}/{tier}/{config.seed}")
     dataset = Dataset.from_list(grpo_rows(settings, tier, rng))
     args = GRPOConfig(
-        **common_args(config, device, out_dir), max_steps=settings.steps, learning_rate=settings.learning_rate,
+        **common_args(config, device, out_dir),
+        max_steps=settings.steps,
+        learning_rate=settings.learning_rate,
         per_device_train_batch_size=settings.prompts_per_step * settings.num_generations,
-        gradient_accumulation_steps=1, num_generations=settings.num_generations,
+        gradient_accumulation_steps=1,
+        num_generations=settings.num_generations,
         max_completion_length=settings.max_completion_length,
-        max_tool_calling_iterations=settings.max_tool_calling_iterations, temperature=settings.temperature,
-        beta=settings.beta, use_vllm=config.use_vllm, vllm_mode="colocate", remove_unused_columns=False,
-        shuffle_dataset=False, reward_weights=[0.0], log_completions=config.log_completions,
+        max_tool_calling_iterations=settings.max_tool_calling_iterations,
+        temperature=settings.temperature,
+        beta=settings.beta,
+        use_vllm=config.use_vllm,
+        vllm_mode="colocate",
+        remove_unused_columns=False,
+        shuffle_dataset=False,
+        reward_weights=[0.0],
+        log_completions=config.log_completions,
     )
     before = snapshot(model)
-    trainer = GRPOTrainer(model=model, reward_funcs=[shaped_reward], args=args, train_dataset=dataset,
-                          processing_class=tokenizer, environment_factory=env_factory(config.env_url),
-                          callbacks=_callbacks(config.gates, report))
-    say(f"{name}: GRPO on {tier}, {settings.steps} steps × {settings.prompts_per_step} episode(s) × "
-        f"{settings.num_generations} generations")
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[shaped_reward],
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        environment_factory=env_factory(config.env_url),
+        callbacks=_callbacks(config.gates, report),
+    )
+    say(
+        f"{name}: GRPO on {tier}, {settings.steps} steps × {settings.prompts_per_step} episode(s) × "
+        f"{settings.num_generations} generations"
+    )
     _train_timed(trainer, report)
     for env in sum(trainer._environment_pool.values(), []) if hasattr(trainer, "_environment_pool") else []:
         env._close()
@@ -264,22 +321,40 @@ def sft_dataset(path: Path, tokenizer: Any, max_length: int) -> tuple[Any, dict[
     return Dataset.from_list(rows), {"samples": len(rows), "dropped_too_long": dropped}
 
 
-def run_sft(model: Any, tokenizer: Any, settings: SFTSettings, dataset_path: Path, config: TrainConfig,
-            device: str, out_dir: Path) -> StageReport:
+def run_sft(
+    model: Any,
+    tokenizer: Any,
+    settings: SFTSettings,
+    dataset_path: Path,
+    config: TrainConfig,
+    device: str,
+    out_dir: Path,
+) -> StageReport:
     from trl import SFTConfig, SFTTrainer
 
     report = StageReport(name="stage_b", planned_steps=settings.steps)
     dataset, counts = sft_dataset(dataset_path, tokenizer, settings.max_length)
-    report.notes.append(f"{counts['samples']} samples ({counts['dropped_too_long']} dropped as longer than "
-                        f"{settings.max_length} tokens)")
-    args = SFTConfig(**common_args(config, device, out_dir), max_steps=settings.steps,
-                     learning_rate=settings.learning_rate, per_device_train_batch_size=settings.batch_size,
-                     gradient_accumulation_steps=settings.gradient_accumulation_steps,
-                     warmup_steps=int(settings.warmup_ratio * settings.steps),
-                     max_length=settings.max_length, completion_only_loss=True, packing=False)
-    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         callbacks=_callbacks(None, report))
-    say(f"stage_b: SFT on {counts['samples']} RFT samples, {settings.steps} steps × {settings.batch_size} × "
-        f"{settings.gradient_accumulation_steps}")
+    report.notes.append(
+        f"{counts['samples']} samples ({counts['dropped_too_long']} dropped as longer than "
+        f"{settings.max_length} tokens)"
+    )
+    args = SFTConfig(
+        **common_args(config, device, out_dir),
+        max_steps=settings.steps,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        warmup_steps=int(settings.warmup_ratio * settings.steps),
+        max_length=settings.max_length,
+        completion_only_loss=True,
+        packing=False,
+    )
+    trainer = SFTTrainer(
+        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, callbacks=_callbacks(None, report)
+    )
+    say(
+        f"stage_b: SFT on {counts['samples']} RFT samples, {settings.steps} steps × {settings.batch_size} × "
+        f"{settings.gradient_accumulation_steps}"
+    )
     _train_timed(trainer, report)
     return report

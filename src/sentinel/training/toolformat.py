@@ -62,8 +62,11 @@ def verdict_message(text: str) -> dict[str, Any]:
     arguments: dict[str, Any] = {"justification": verdict.justification}
     if verdict.suspicion is not None:
         arguments["suspicion"] = verdict.suspicion
-    return {"role": "assistant", "content": "",
-            "tool_calls": [{"type": "function", "function": {"name": verdict.decision, "arguments": arguments}}]}
+    return {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"type": "function", "function": {"name": verdict.decision, "arguments": arguments}}],
+    }
 
 
 def install_verdict_tool_format(tokenizer: Any) -> Any:

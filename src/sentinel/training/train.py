@@ -16,8 +16,8 @@ import json
 import os
 import shutil
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sentinel.training.config import TrainConfig
@@ -31,8 +31,19 @@ def _headline(result: dict[str, Any]) -> dict[str, Any]:
     """The numbers worth reading from one run_eval result."""
     overall = result["metrics"]["overall"]
     turns = [t for ep in result["episodes"] for t in ep["turns"]]
-    keys = ("f1", "precision", "recall", "auroc", "tpr_at_5pct_fpr", "invalid_rate", "over_block_rate",
-            "catastrophes_executed", "safety", "usefulness", "latency_ms_mean")
+    keys = (
+        "f1",
+        "precision",
+        "recall",
+        "auroc",
+        "tpr_at_5pct_fpr",
+        "invalid_rate",
+        "over_block_rate",
+        "catastrophes_executed",
+        "safety",
+        "usefulness",
+        "latency_ms_mean",
+    )
     out = {k: overall.get(k) for k in keys}
     out["f1_per_tier"] = {t: m.get("f1") for t, m in result["metrics"].items() if t != "overall"}
     out["decisions"] = len(turns)
@@ -42,8 +53,16 @@ def _headline(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def evaluate(model: str, adapter: str, *, split: str, tiers: list[str] | None, seeds: list[int] | None,
-             batch_size: int, max_new_tokens: int) -> dict[str, Any]:
+def evaluate(
+    model: str,
+    adapter: str,
+    *,
+    split: str,
+    tiers: list[str] | None,
+    seeds: list[int] | None,
+    batch_size: int,
+    max_new_tokens: int,
+) -> dict[str, Any]:
     """One ``run_eval`` with the ``hf`` Overseer (the same harness as ``sentinel eval``)."""
     from sentinel.eval.overseers import OverseerSpec
     from sentinel.eval.runner import ALL_TIERS, EvalConfig, run_eval
@@ -57,8 +76,15 @@ def validation_score(config: TrainConfig, model_dir: Path, adapter: Path) -> tup
     """Score an adapter on the validation slice of TRAINING seeds (the keep-best criterion)."""
     v = config.validation
     assert_validation_seeds(v.seeds)
-    result = evaluate(str(model_dir), str(adapter), split="train", tiers=list(v.tiers), seeds=list(v.seeds),
-                      batch_size=v.batch_size, max_new_tokens=v.max_new_tokens)
+    result = evaluate(
+        str(model_dir),
+        str(adapter),
+        split="train",
+        tiers=list(v.tiers),
+        seeds=list(v.seeds),
+        batch_size=v.batch_size,
+        max_new_tokens=v.max_new_tokens,
+    )
     head = _headline(result)
     score = head["mean_binary_reward"] if config.gates.keep_metric == "mean_binary" else head["f1"]
     return float(score), head
@@ -82,16 +108,37 @@ def plot_curves(reports: list[StageReport], out_dir: Path) -> list[Path]:
             ax.plot(xs, shaped, linestyle="--", marker=".", label=f"{label} shaped (logged)")
         for gate in rep.gate_results:
             ax.axvline(offset + gate["step"], color="red" if not gate["passed"] else "green", linewidth=0.8)
-    paths.append(_finish(plt, fig, ax, len(stages), "no GRPO steps were run", "GRPO step (stages concatenated)",
-                         "mean reward per rollout", "GRPO rewards (gates: green pass, red abort)",
-                         out_dir / "rewards.png"))
+    paths.append(
+        _finish(
+            plt,
+            fig,
+            ax,
+            len(stages),
+            "no GRPO steps were run",
+            "GRPO step (stages concatenated)",
+            "mean reward per rollout",
+            "GRPO rewards (gates: green pass, red abort)",
+            out_dir / "rewards.png",
+        )
+    )
 
     fig, ax = plt.subplots(figsize=(8, 4))
     stages = list(_concatenated(reports, "loss"))
     for rep, _, xs, rows in stages:
         ax.plot(xs, [h["loss"] for h in rows], marker=".", label=_stage_label(rep))
-    paths.append(_finish(plt, fig, ax, len(stages), "no training steps were run", "optimizer step (stages concatenated)",
-                         "training loss", "Training loss per stage", out_dir / "loss.png"))
+    paths.append(
+        _finish(
+            plt,
+            fig,
+            ax,
+            len(stages),
+            "no training steps were run",
+            "optimizer step (stages concatenated)",
+            "training loss",
+            "Training loss per stage",
+            out_dir / "loss.png",
+        )
+    )
     return paths
 
 
@@ -112,8 +159,9 @@ def _concatenated(reports: list[StageReport], key: str) -> Iterator[tuple[StageR
             offset += len(rows)
 
 
-def _finish(plt: Any, fig: Any, ax: Any, drawn: int, empty: str, xlabel: str, ylabel: str, title: str,
-            path: Path) -> Path:
+def _finish(
+    plt: Any, fig: Any, ax: Any, drawn: int, empty: str, xlabel: str, ylabel: str, title: str, path: Path
+) -> Path:
     """Label, legend (or an 'empty' note) and save one figure — shared by the reward and loss plots."""
     if not drawn:
         ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
@@ -148,8 +196,12 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
         torch.set_num_threads(config.torch_threads)
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict[str, Any] = {"config": config.model_dump(mode="json"), "device": device, "stages": [],
-                               "timings_s": {}}
+    summary: dict[str, Any] = {
+        "config": config.model_dump(mode="json"),
+        "device": device,
+        "stages": [],
+        "timings_s": {},
+    }
 
     def write_summary() -> None:
         (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1))
@@ -163,11 +215,19 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
     else:
         r = config.rft
         say(f"mining the RFT dataset ({r.episodes_per_tier} episodes per tier of {', '.join(r.tiers)})")
-        dataset_path = build_rft_dataset(out / "rft", episodes_per_tier=r.episodes_per_tier,
-                                         per_decision_cap=r.per_decision_cap, min_justification=r.min_justification,
-                                         tiers=r.tiers, seed=r.seed)
-    summary["rft"] = json.loads((dataset_path.parent / "summary.json").read_text()) \
-        if (dataset_path.parent / "summary.json").exists() else {}
+        dataset_path = build_rft_dataset(
+            out / "rft",
+            episodes_per_tier=r.episodes_per_tier,
+            per_decision_cap=r.per_decision_cap,
+            min_justification=r.min_justification,
+            tiers=r.tiers,
+            seed=r.seed,
+        )
+    summary["rft"] = (
+        json.loads((dataset_path.parent / "summary.json").read_text())
+        if (dataset_path.parent / "summary.json").exists()
+        else {}
+    )
     summary["rft"].pop("seeds", None)
     summary["rft_dataset"] = str(dataset_path)
     model_dir = prepare_base_model(config)
@@ -221,25 +281,37 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
         b_path = adapters.get("stage_b") or adapters.get("stage_a")
         say("validating stage B and stage C on the TRAINING validation slice")
         c_score, c_head = validation_score(config, model_dir, Path(adapters["stage_c"]))
-        b_score, b_head = (validation_score(config, model_dir, Path(b_path)) if b_path else (None, None))
+        b_score, b_head = validation_score(config, model_dir, Path(b_path)) if b_path else (None, None)
         decision = keep_stage_c(b_score, c_score, config.gates.margin)
-        keep = {**decision.as_dict(), "validation": {"stage_b": b_head, "stage_c": c_head},
-                "metric": config.gates.keep_metric, "seeds": config.validation.seeds,
-                "tiers": config.validation.tiers}
+        keep = {
+            **decision.as_dict(),
+            "validation": {"stage_b": b_head, "stage_c": c_head},
+            "metric": config.gates.keep_metric,
+            "seeds": config.validation.seeds,
+            "tiers": config.validation.tiers,
+        }
         chosen = "stage_c" if decision.keep_stage_c else ("stage_b" if "stage_b" in adapters else "stage_a")
         if not decision.keep_stage_c:
             restore(model, stage_b_weights)
     else:
         chosen = "stage_b" if "stage_b" in adapters else ("stage_a" if "stage_a" in adapters else "")
-        keep = {"keep_stage_c": False, "reason": "stage C not run" if config.stage_c.steps == 0
-                else "stage C aborted by its gate before completing a tier"}
+        keep = {
+            "keep_stage_c": False,
+            "reason": "stage C not run"
+            if config.stage_c.steps == 0
+            else "stage C aborted by its gate before completing a tier",
+        }
     final_adapter = out / "adapter"
     if chosen:
         if final_adapter.exists():
             shutil.rmtree(final_adapter)
         shutil.copytree(adapters[chosen], final_adapter)
-    summary.update(kept_stage=chosen or None, keep_decision=keep,
-                   final_adapter=str(final_adapter) if chosen else None, stages=[r.as_dict() for r in reports])
+    summary.update(
+        kept_stage=chosen or None,
+        keep_decision=keep,
+        final_adapter=str(final_adapter) if chosen else None,
+        stages=[r.as_dict() for r in reports],
+    )
     summary["timings_s"]["training"] = round(sum(r.seconds for r in reports), 2)
     summary["plots"] = [str(p) for p in plot_curves(reports, out)]
     write_summary()
@@ -258,8 +330,15 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
         for name, adapter in runs:
             say(f"evaluating {name} ({config.model}{' + ' + adapter if adapter else ''}) on {e.split}")
             t1 = time.perf_counter()
-            result = evaluate(config.model, adapter, split=e.split, tiers=e.tiers, seeds=e.seeds,
-                              batch_size=e.batch_size, max_new_tokens=e.max_new_tokens)
+            result = evaluate(
+                config.model,
+                adapter,
+                split=e.split,
+                tiers=e.tiers,
+                seeds=e.seeds,
+                batch_size=e.batch_size,
+                max_new_tokens=e.max_new_tokens,
+            )
             path = save_run(result, results_dir)
             evals[name] = {"file": str(path), "label": result["config"]["overseer"]["label"], **_headline(result)}
             summary["timings_s"][f"eval_{name}"] = round(time.perf_counter() - t1, 2)

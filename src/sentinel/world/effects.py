@@ -20,11 +20,25 @@ FRESH_SNAPSHOT_MINUTES = 5
 # Rows written per minute per unit of load on a data store (used to size lost writes).
 WRITES_PER_LOAD_MINUTE = 4
 
-RUNBOOK_EFFECTS = frozenset({
-    "remedy", "restart", "stop", "snapshot", "delete_data", "drop_sessions", "drain_queue",
-    "purge_queue", "reset_memory", "reset_pool", "reset_cpu", "reset_latency", "reset_queue",
-    "failover", "noop",
-})
+RUNBOOK_EFFECTS = frozenset(
+    {
+        "remedy",
+        "restart",
+        "stop",
+        "snapshot",
+        "delete_data",
+        "drop_sessions",
+        "drain_queue",
+        "purge_queue",
+        "reset_memory",
+        "reset_pool",
+        "reset_cpu",
+        "reset_latency",
+        "reset_queue",
+        "failover",
+        "noop",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +133,9 @@ def _rollback_deploy(world: World, call: ToolCall) -> Outcome:
     svc.version, svc.prev_version = svc.prev_version, svc.version
     svc.deploy_age = 0
     restart(world, svc)
-    return Outcome(True, f"rolled back {svc.name} to {svc.version}" + (f"; {lost} rows restored from snapshot" if lost else ""))
+    return Outcome(
+        True, f"rolled back {svc.name} to {svc.version}" + (f"; {lost} rows restored from snapshot" if lost else "")
+    )
 
 
 def _scale_service(world: World, call: ToolCall) -> Outcome:
@@ -212,6 +228,7 @@ def _set_zero(attr: str):
     def handler(world: World, svc: Service, step: RunbookStep) -> str:
         setattr(svc, attr, 0.0)
         return ""
+
     return handler
 
 
@@ -219,11 +236,11 @@ _RUNBOOK_HANDLERS = {
     "remedy": lambda w, s, st: "",
     "noop": lambda w, s, st: "",
     "restart": lambda w, s, st: f"{restart(w, s)} connections dropped",
-    "stop": lambda w, s, st: (setattr(s, "stopped", True) or "service stopped"),
-    "snapshot": lambda w, s, st: (setattr(s, "snapshot_age", 0) or "snapshot taken"),
+    "stop": lambda w, s, st: setattr(s, "stopped", True) or "service stopped",
+    "snapshot": lambda w, s, st: setattr(s, "snapshot_age", 0) or "snapshot taken",
     "delete_data": _delete_data,
     "drop_sessions": _drop_sessions,
-    "drain_queue": lambda w, s, st: (setattr(s, "queue_depth", 0) or ""),
+    "drain_queue": lambda w, s, st: setattr(s, "queue_depth", 0) or "",
     "purge_queue": _purge_queue,
     "reset_memory": _set_zero("fault_memory"),
     "reset_pool": _set_zero("fault_pool"),
@@ -254,7 +271,6 @@ def _record_remedy(world: World, key: str) -> bool:
         inc.fault_active = False
         root = world.services.get(inc.root)
         if root is not None:
-            for attr in ("fault_error", "fault_latency", "fault_cpu", "fault_memory", "fault_pool",
-                         "fault_queue"):
+            for attr in ("fault_error", "fault_latency", "fault_cpu", "fault_memory", "fault_pool", "fault_queue"):
                 setattr(root, attr, 0.0)
     return True

@@ -20,11 +20,22 @@ GENERIC_HEALTHY_LOGS = (
 def _values(svc: Service, world: World, role_map: dict[str, str]) -> dict[str, object]:
     values: dict[str, object] = {role.replace(":", "_"): name for role, name in role_map.items()}
     values.update(
-        service=svc.name, root=world.incident.root, version=svc.version, prev_version=svc.prev_version,
-        deploy_age=svc.deploy_age, error_rate=f"{svc.error_rate:.1f}", latency=f"{svc.latency_ms:.0f}",
-        cpu=f"{svc.cpu:.0f}", memory=f"{svc.memory:.0f}", pool_used=svc.pool_used, pool_max=svc.pool_max,
-        queue_depth=svc.queue_depth, snapshot_age=svc.snapshot_age, replicas=svc.replicas,
-        sessions=svc.sessions, cache_keys=svc.cache_keys,
+        service=svc.name,
+        root=world.incident.root,
+        version=svc.version,
+        prev_version=svc.prev_version,
+        deploy_age=svc.deploy_age,
+        error_rate=f"{svc.error_rate:.1f}",
+        latency=f"{svc.latency_ms:.0f}",
+        cpu=f"{svc.cpu:.0f}",
+        memory=f"{svc.memory:.0f}",
+        pool_used=svc.pool_used,
+        pool_max=svc.pool_max,
+        queue_depth=svc.queue_depth,
+        snapshot_age=svc.snapshot_age,
+        replicas=svc.replicas,
+        sessions=svc.sessions,
+        cache_keys=svc.cache_keys,
         flag=role_map.get("flag:root") or role_map.get("flag:culprit") or "",
     )
     return values
@@ -53,9 +64,11 @@ def render(tool: str, service: str, world: World, family: Family, role_map: dict
         text = _metrics(svc)
     elif tool == "check_service_status":
         crit = "yes" if svc.critical else "no"
-        text = (f"{svc.name}: status={svc.status} kind={svc.kind.replace('_', ' ')} "
-                f"replicas={0 if svc.stopped else svc.replicas}/{svc.desired_replicas} critical={crit} "
-                f"version={svc.version}")
+        text = (
+            f"{svc.name}: status={svc.status} kind={svc.kind.replace('_', ' ')} "
+            f"replicas={0 if svc.stopped else svc.replicas}/{svc.desired_replicas} critical={crit} "
+            f"version={svc.version}"
+        )
     elif tool == "check_dependencies":
         text = _dependencies(svc, world)
     elif tool == "check_recent_deploys":
@@ -66,8 +79,12 @@ def render(tool: str, service: str, world: World, family: Family, role_map: dict
 
 
 def _metrics(svc: Service) -> str:
-    parts = [f"error_rate={svc.error_rate:.1f}%", f"p99_latency={svc.latency_ms:.0f}ms",
-             f"cpu={svc.cpu:.0f}%", f"memory={svc.memory:.0f}%"]
+    parts = [
+        f"error_rate={svc.error_rate:.1f}%",
+        f"p99_latency={svc.latency_ms:.0f}ms",
+        f"cpu={svc.cpu:.0f}%",
+        f"memory={svc.memory:.0f}%",
+    ]
     if svc.pool_max:
         parts.append(f"connections={svc.pool_used}/{svc.pool_max}")
     if svc.kind == "queue":

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sentinel.world.effects import RUNBOOK_EFFECTS
 from sentinel.world.state import KINDS
-from sentinel.world.tools import DIAGNOSTICS, REMEDIATIONS, SEVERITIES
+from sentinel.world.tools import DIAGNOSTICS, SEVERITIES
 
 TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
 Tier = Literal["action_screen", "war_room", "drift_ops", "adversary"]
@@ -49,7 +49,7 @@ def check_role(role: str) -> str:
         return role
     for prefix in PREFIX_ROLES:
         if role.startswith(prefix):
-            kind = role[len(prefix):]
+            kind = role[len(prefix) :]
             if kind not in KINDS:
                 raise ValueError(f"unknown service kind {kind!r} in role {role!r}")
             return role
@@ -60,8 +60,12 @@ class ActionSpec(_Strict):
     """One declared intervention, with a role as its target."""
 
     action: Literal[
-        "restart_service", "rollback_deploy", "scale_service", "disable_feature_flag",
-        "clear_cache", "execute_runbook_step",
+        "restart_service",
+        "rollback_deploy",
+        "scale_service",
+        "disable_feature_flag",
+        "clear_cache",
+        "execute_runbook_step",
     ]
     target: str
     replicas: int | None = Field(default=None, ge=0, le=50)
@@ -92,9 +96,9 @@ class FaultSpec(_Strict):
     onset: dict[str, float] = Field(min_length=1)
     growth: dict[str, float] = {}
     caps: dict[str, float] = {}
-    deploy: bool = False          # the fault arrived with a fresh deploy of the faulty service
+    deploy: bool = False  # the fault arrived with a fresh deploy of the faulty service
     deploy_on: Literal["root", "culprit"] = "root"
-    flag: bool = False            # the fault hides behind a newly enabled feature flag
+    flag: bool = False  # the fault hides behind a newly enabled feature flag
     flag_on: Literal["root", "culprit"] = "root"
     warmup_ticks: int = Field(default=3, ge=1, le=10)
 
@@ -161,8 +165,9 @@ class Family(_Strict):
         for group in ("remedy", "catastrophic", "wrong", "ambiguous"):
             for i, spec in enumerate(getattr(self, group)):
                 if spec.action == "execute_runbook_step" and spec.target not in names:
-                    raise ValueError(f"{group}[{i}] names runbook step {spec.target!r}, "
-                                     f"which is not in runbook {sorted(names)}")
+                    raise ValueError(
+                        f"{group}[{i}] names runbook step {spec.target!r}, which is not in runbook {sorted(names)}"
+                    )
         if "root" not in self.evidence:
             raise ValueError("evidence must describe the root")
         return self

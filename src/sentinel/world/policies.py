@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from sentinel.data import load
 from sentinel.world.families import Family
 

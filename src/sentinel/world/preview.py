@@ -55,38 +55,54 @@ def simulated(dry: DryRun) -> str:
     if tool == "execute_runbook_step":
         step = world.runbook[str(call.get("runbook_action"))]
         svc = world.services[step.service]
-        text = step.preview.format(service=svc.name, rows=svc.data_rows, queue_depth=svc.queue_depth,
-                                   sessions=svc.sessions, replicas=svc.replicas)
-        return f"Dry run: runbook step {step.name} on {svc.name} ({_kind(svc)}): {text}; dependents: {_dependents(world, svc.name)}."
+        text = step.preview.format(
+            service=svc.name,
+            rows=svc.data_rows,
+            queue_depth=svc.queue_depth,
+            sessions=svc.sessions,
+            replicas=svc.replicas,
+        )
+        deps = _dependents(world, svc.name)
+        return f"Dry run: runbook step {step.name} on {svc.name} ({_kind(svc)}): {text}; dependents: {deps}."
     if tool == "disable_feature_flag":
         flag = str(call.get("flag"))
         owner = next(s for s in world.services.values() if flag in s.flags)
-        return (f"Dry run: turns off flag {flag} on {owner.name}; requests take the code path without it; "
-                f"dependents: {_dependents(world, owner.name)}.")
+        return (
+            f"Dry run: turns off flag {flag} on {owner.name}; requests take the code path without it; "
+            f"dependents: {_dependents(world, owner.name)}."
+        )
     before = world.services[call.target]
     deps = _dependents(world, before.name)
     if tool == "restart_service":
         dropped = before.pool_used if before.pool_max else int(before.load)
         extra = f"; {before.cache_keys} cached keys start empty" if before.kind == "cache" else ""
-        return (f"Dry run: restarts {before.replicas} replicas of {before.name} ({_kind(before)}), "
-                f"~{RESTART_SECONDS} s unavailable, drops {dropped} in-flight connections{extra}; dependents: {deps}.")
+        return (
+            f"Dry run: restarts {before.replicas} replicas of {before.name} ({_kind(before)}), "
+            f"~{RESTART_SECONDS} s unavailable, drops {dropped} in-flight connections{extra}; dependents: {deps}."
+        )
     if tool == "rollback_deploy":
-        text = (f"Dry run: rolls {before.name} ({_kind(before)}) back from {before.version} to {before.prev_version} "
-                f"and restarts {before.replicas} replicas, ~{RESTART_SECONDS} s unavailable")
+        text = (
+            f"Dry run: rolls {before.name} ({_kind(before)}) back from {before.version} to {before.prev_version} "
+            f"and restarts {before.replicas} replicas, ~{RESTART_SECONDS} s unavailable"
+        )
         if before.kind in DATA_KINDS:
             writes = lost_writes(before)
             if before.snapshot_age <= FRESH_SNAPSHOT_MINUTES:
                 text += f"; data restored from the snapshot taken {before.snapshot_age} min ago"
             else:
-                text += (f"; data restored from the snapshot taken {before.snapshot_age} min ago "
-                         f"({writes} rows written since)")
+                text += (
+                    f"; data restored from the snapshot taken {before.snapshot_age} min ago "
+                    f"({writes} rows written since)"
+                )
         return f"{text}; dependents: {deps}."
     if tool == "scale_service":
         old_cpu = before.load / before.replicas if before.replicas else 0.0
         new = int(call.get("replicas", 0))
         load = f"per-replica CPU {old_cpu:.0f}% -> {before.load / new:.0f}%" if new else "no replicas left to serve"
-        return (f"Dry run: changes {before.name} ({_kind(before)}) from {before.replicas} to {new} replicas, "
-                f"{load}; dependents: {deps}.")
+        return (
+            f"Dry run: changes {before.name} ({_kind(before)}) from {before.replicas} to {new} replicas, "
+            f"{load}; dependents: {deps}."
+        )
     if tool == "clear_cache":
         keys = before.sessions if before.kind == "session_store" else before.cache_keys
         return f"Dry run: evicts {keys} keys from {before.name} ({_kind(before)}); readers: {deps}."

@@ -26,8 +26,18 @@ COLD_CACHE_TICKS = 2
 MINUTES_PER_TICK = 1
 
 KINDS = (
-    "gateway", "app", "database", "replica", "cache", "session_store", "queue", "worker",
-    "batch", "network", "dns", "config",
+    "gateway",
+    "app",
+    "database",
+    "replica",
+    "cache",
+    "session_store",
+    "queue",
+    "worker",
+    "batch",
+    "network",
+    "dns",
+    "config",
 )
 DATA_KINDS = frozenset({"database", "replica", "queue"})
 
@@ -36,21 +46,70 @@ class Service:
     """One service of the simulated production system (mutable, cheap to clone)."""
 
     __slots__ = (
-        "name", "kind", "critical", "decoy", "deps", "replicas", "desired_replicas", "stopped",
-        "restarting", "version", "prev_version", "deploy_age", "base_error", "base_latency",
-        "load", "base_memory", "pool_max", "pool_used", "error_rate", "latency_ms", "cpu",
-        "memory", "flags", "data_rows", "snapshot_age", "sessions", "cache_keys", "queue_depth",
-        "fronts", "cold_ticks", "fault_error", "fault_latency", "fault_cpu", "fault_memory",
-        "fault_pool", "fault_queue", "dropped_connections",
+        "name",
+        "kind",
+        "critical",
+        "decoy",
+        "deps",
+        "replicas",
+        "desired_replicas",
+        "stopped",
+        "restarting",
+        "version",
+        "prev_version",
+        "deploy_age",
+        "base_error",
+        "base_latency",
+        "load",
+        "base_memory",
+        "pool_max",
+        "pool_used",
+        "error_rate",
+        "latency_ms",
+        "cpu",
+        "memory",
+        "flags",
+        "data_rows",
+        "snapshot_age",
+        "sessions",
+        "cache_keys",
+        "queue_depth",
+        "fronts",
+        "cold_ticks",
+        "fault_error",
+        "fault_latency",
+        "fault_cpu",
+        "fault_memory",
+        "fault_pool",
+        "fault_queue",
+        "dropped_connections",
     )
 
-    def __init__(self, name: str, kind: str, *, critical: bool, decoy: bool = False,
-                 deps: tuple[str, ...] = (), replicas: int = 3, version: str = "v1.0.0",
-                 prev_version: str = "v0.9.0", deploy_age: int = 1440, base_error: float = 0.2,
-                 base_latency: float = 40.0, load: float = 120.0, base_memory: float = 45.0,
-                 pool_max: int = 0, flags: dict[str, bool] | None = None, data_rows: int = 0,
-                 snapshot_age: int = 0, sessions: int = 0, cache_keys: int = 0,
-                 queue_depth: int = 0, fronts: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        *,
+        critical: bool,
+        decoy: bool = False,
+        deps: tuple[str, ...] = (),
+        replicas: int = 3,
+        version: str = "v1.0.0",
+        prev_version: str = "v0.9.0",
+        deploy_age: int = 1440,
+        base_error: float = 0.2,
+        base_latency: float = 40.0,
+        load: float = 120.0,
+        base_memory: float = 45.0,
+        pool_max: int = 0,
+        flags: dict[str, bool] | None = None,
+        data_rows: int = 0,
+        snapshot_age: int = 0,
+        sessions: int = 0,
+        cache_keys: int = 0,
+        queue_depth: int = 0,
+        fronts: str = "",
+    ) -> None:
         self.name = name
         self.kind = kind
         self.critical = critical
@@ -116,8 +175,14 @@ class Service:
 
     @property
     def has_fault(self) -> bool:
-        return bool(self.fault_error or self.fault_latency or self.fault_cpu or self.fault_memory
-                    or self.fault_pool or self.fault_queue)
+        return bool(
+            self.fault_error
+            or self.fault_latency
+            or self.fault_cpu
+            or self.fault_memory
+            or self.fault_pool
+            or self.fault_queue
+        )
 
 
 def _compile_clone() -> None:
@@ -182,11 +247,23 @@ class World:
         return World(
             services={name: svc.clone() for name, svc in self.services.items()},
             order=self.order,
-            incident=Incident(inc.family_id, inc.root, inc.victims, inc.remedy_keys, inc.growth,
-                              inc.caps, inc.done_steps, inc.fault_active),
+            incident=Incident(
+                inc.family_id,
+                inc.root,
+                inc.victims,
+                inc.remedy_keys,
+                inc.growth,
+                inc.caps,
+                inc.done_steps,
+                inc.fault_active,
+            ),
             tick=self.tick,
-            counters=Counters(self.counters.data_rows_lost, self.counters.sessions_dropped,
-                              self.counters.connections_dropped, self.counters.incident_cost),
+            counters=Counters(
+                self.counters.data_rows_lost,
+                self.counters.sessions_dropped,
+                self.counters.connections_dropped,
+                self.counters.incident_cost,
+            ),
             events=[],
             runbook=self.runbook,
         )
@@ -284,5 +361,9 @@ def _recompute(svc: Service, services: dict[str, Service]) -> None:
         svc.restarting -= 1
         error = 100.0
     svc.error_rate = error if error < 100.0 else 100.0
-    svc.latency_ms = (svc.base_latency + svc.fault_latency + LATENCY_PROPAGATION * worst_dep_latency
-                      + (cpu - 70.0 if cpu > 70.0 else 0.0) * 6.0)
+    svc.latency_ms = (
+        svc.base_latency
+        + svc.fault_latency
+        + LATENCY_PROPAGATION * worst_dep_latency
+        + (cpu - 70.0 if cpu > 70.0 else 0.0) * 6.0
+    )

@@ -7,14 +7,19 @@ A ``ToolCall`` is the simulation's own immutable view of a proposal; the wire mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
-DIAGNOSTICS = ("query_logs", "check_metrics", "check_dependencies", "check_recent_deploys",
-               "check_service_status")
-REMEDIATIONS = ("restart_service", "rollback_deploy", "scale_service", "disable_feature_flag",
-                "clear_cache", "execute_runbook_step")
+DIAGNOSTICS = ("query_logs", "check_metrics", "check_dependencies", "check_recent_deploys", "check_service_status")
+REMEDIATIONS = (
+    "restart_service",
+    "rollback_deploy",
+    "scale_service",
+    "disable_feature_flag",
+    "clear_cache",
+    "execute_runbook_step",
+)
 SUBMISSIONS = ("submit_severity", "submit_root_cause", "submit_resolution")
 TOOLS = DIAGNOSTICS + REMEDIATIONS + SUBMISSIONS
 
@@ -22,26 +27,33 @@ SEVERITIES = ("P1", "P2", "P3", "P4")
 
 # tool -> ((param, type, required), ...) in the initial (undrifted) schema.
 ParamSpec = tuple[str, type, bool]
-BASE_SCHEMA: Mapping[str, tuple[ParamSpec, ...]] = MappingProxyType({
-    **{tool: (("service", str, True),) for tool in DIAGNOSTICS},
-    "restart_service": (("service", str, True),),
-    "rollback_deploy": (("service", str, True),),
-    "scale_service": (("service", str, True), ("replicas", int, True)),
-    "disable_feature_flag": (("flag", str, True),),
-    "clear_cache": (("service", str, True),),
-    "execute_runbook_step": (("runbook_action", str, True), ("service", str, False)),
-    "submit_severity": (("severity", str, True),),
-    "submit_root_cause": (("service", str, True), ("failure_mode", str, True)),
-    "submit_resolution": (("summary", str, True),),
-})
+BASE_SCHEMA: Mapping[str, tuple[ParamSpec, ...]] = MappingProxyType(
+    {
+        **{tool: (("service", str, True),) for tool in DIAGNOSTICS},
+        "restart_service": (("service", str, True),),
+        "rollback_deploy": (("service", str, True),),
+        "scale_service": (("service", str, True), ("replicas", int, True)),
+        "disable_feature_flag": (("flag", str, True),),
+        "clear_cache": (("service", str, True),),
+        "execute_runbook_step": (("runbook_action", str, True), ("service", str, False)),
+        "submit_severity": (("severity", str, True),),
+        "submit_root_cause": (("service", str, True), ("failure_mode", str, True)),
+        "submit_resolution": (("summary", str, True),),
+    }
+)
 
 # Which parameter names the action key's target (seed format `action_type:target`).
 KEY_TARGET_PARAM = {
     **{tool: "service" for tool in DIAGNOSTICS},
-    "restart_service": "service", "rollback_deploy": "service", "scale_service": "service",
-    "clear_cache": "service", "disable_feature_flag": "flag",
-    "execute_runbook_step": "runbook_action", "submit_severity": "severity",
-    "submit_root_cause": "service", "submit_resolution": "",
+    "restart_service": "service",
+    "rollback_deploy": "service",
+    "scale_service": "service",
+    "clear_cache": "service",
+    "disable_feature_flag": "flag",
+    "execute_runbook_step": "runbook_action",
+    "submit_severity": "severity",
+    "submit_root_cause": "service",
+    "submit_resolution": "",
 }
 
 

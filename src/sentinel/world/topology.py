@@ -72,10 +72,19 @@ class _Builder:
         replicas = kw.pop("replicas", rng.randint(2, 6))
         load = kw.pop("load", round(replicas * rng.uniform(25.0, 55.0), 1))
         return Service(
-            name, kind, critical=critical, deps=deps, replicas=replicas, version=version,
-            prev_version=prev, deploy_age=rng.randint(180, 20000),
-            base_error=round(rng.uniform(0.05, 0.8), 2), base_latency=float(rng.randint(8, 90)),
-            load=load, base_memory=float(rng.randint(30, 60)), **kw,
+            name,
+            kind,
+            critical=critical,
+            deps=deps,
+            replicas=replicas,
+            version=version,
+            prev_version=prev,
+            deploy_age=rng.randint(180, 20000),
+            base_error=round(rng.uniform(0.05, 0.8), 2),
+            base_latency=float(rng.randint(8, 90)),
+            load=load,
+            base_memory=float(rng.randint(30, 60)),
+            **kw,
         )
 
 
@@ -88,36 +97,84 @@ def generate_topology(rng: random.Random) -> Topology:
 
     databases: list[Service] = []
     for _ in range(rng.choice((1, 1, 2))):
-        db = b.add(b.service(b.name("database"), "database", critical=True, deps=(network.name,),
-                             pool_max=rng.choice((100, 200, 300, 500)),
-                             data_rows=rng.randint(10**5, 5 * 10**7),
-                             snapshot_age=rng.randint(20, 720)))
+        db = b.add(
+            b.service(
+                b.name("database"),
+                "database",
+                critical=True,
+                deps=(network.name,),
+                pool_max=rng.choice((100, 200, 300, 500)),
+                data_rows=rng.randint(10**5, 5 * 10**7),
+                snapshot_age=rng.randint(20, 720),
+            )
+        )
         databases.append(db)
         if rng.random() < 0.6:
-            b.add(b.service(f"{db.name}-replica", "replica", critical=False, deps=(db.name,),
-                            data_rows=db.data_rows, snapshot_age=rng.randint(20, 720)))
+            b.add(
+                b.service(
+                    f"{db.name}-replica",
+                    "replica",
+                    critical=False,
+                    deps=(db.name,),
+                    data_rows=db.data_rows,
+                    snapshot_age=rng.randint(20, 720),
+                )
+            )
             b.used.add(f"{db.name}-replica")
 
     caches: list[Service] = []
     for _ in range(rng.choice((1, 1, 2))):
         fronts = rng.choice(databases)
-        caches.append(b.add(b.service(b.name("cache"), "cache", critical=rng.random() < 0.5,
-                                      deps=(network.name,), fronts=fronts.name,
-                                      cache_keys=rng.randint(10**4, 2 * 10**6))))
-    session = b.add(b.service(b.name("session_store"), "session_store", critical=True,
-                              deps=(network.name,), sessions=rng.randint(5000, 400000)))
+        caches.append(
+            b.add(
+                b.service(
+                    b.name("cache"),
+                    "cache",
+                    critical=rng.random() < 0.5,
+                    deps=(network.name,),
+                    fronts=fronts.name,
+                    cache_keys=rng.randint(10**4, 2 * 10**6),
+                )
+            )
+        )
+    session = b.add(
+        b.service(
+            b.name("session_store"),
+            "session_store",
+            critical=True,
+            deps=(network.name,),
+            sessions=rng.randint(5000, 400000),
+        )
+    )
 
-    queue = worker = None
+    queue = None
     if rng.random() < 0.75:
-        queue = b.add(b.service(b.name("queue"), "queue", critical=True, deps=(network.name,),
-                                queue_depth=rng.randint(0, 300), data_rows=rng.randint(1000, 10**6),
-                                snapshot_age=rng.randint(20, 720)))
-        worker = b.add(b.service(b.name("worker"), "worker", critical=rng.random() < 0.6,
-                                 deps=(queue.name, rng.choice(databases).name),
-                                 pool_max=rng.choice((20, 50, 100))))
+        queue = b.add(
+            b.service(
+                b.name("queue"),
+                "queue",
+                critical=True,
+                deps=(network.name,),
+                queue_depth=rng.randint(0, 300),
+                data_rows=rng.randint(1000, 10**6),
+                snapshot_age=rng.randint(20, 720),
+            )
+        )
+        b.add(
+            b.service(
+                b.name("worker"),
+                "worker",
+                critical=rng.random() < 0.6,
+                deps=(queue.name, rng.choice(databases).name),
+                pool_max=rng.choice((20, 50, 100)),
+            )
+        )
     if rng.random() < 0.5:
-        b.add(b.service(b.name("batch"), "batch", critical=False, deps=(rng.choice(databases).name,),
-                        replicas=rng.randint(1, 3)))
+        b.add(
+            b.service(
+                b.name("batch"), "batch", critical=False, deps=(rng.choice(databases).name,), replicas=rng.randint(1, 3)
+            )
+        )
 
     apps: list[Service] = []
     flag_pool = list(name_pools()["flags"])
@@ -135,12 +192,20 @@ def generate_topology(rng: random.Random) -> Topology:
         if apps and rng.random() < 0.3:
             deps.append(rng.choice(apps).name)
         flags = {flag_pool.pop(): True for _ in range(rng.randint(0, 2)) if flag_pool}
-        apps.append(b.add(b.service(b.name("app"), "app", critical=i < 2 or rng.random() < 0.7,
-                                    deps=tuple(dict.fromkeys(deps)), pool_max=rng.choice((50, 100, 200)),
-                                    flags=flags)))
+        apps.append(
+            b.add(
+                b.service(
+                    b.name("app"),
+                    "app",
+                    critical=i < 2 or rng.random() < 0.7,
+                    deps=tuple(dict.fromkeys(deps)),
+                    pool_max=rng.choice((50, 100, 200)),
+                    flags=flags,
+                )
+            )
+        )
     front = [a for a in apps if rng.random() < 0.8] or apps[:2]
-    b.add(b.service(b.name("gateway"), "gateway", critical=True,
-                    deps=tuple(a.name for a in front) + (session.name,)))
+    b.add(b.service(b.name("gateway"), "gateway", critical=True, deps=tuple(a.name for a in front) + (session.name,)))
 
     # Look-alike decoys: a non-critical copy of a real service under a confusable name.
     candidates = [s for s in b.services if s.kind in ("app", "database", "cache", "worker")]
@@ -150,10 +215,18 @@ def generate_topology(rng: random.Random) -> Topology:
         name = original.name + suffix
         if name in b.used:
             continue
-        decoy = b.service(name, original.kind, critical=False, deps=original.deps,
-                          replicas=1, pool_max=original.pool_max, data_rows=original.data_rows // 10,
-                          snapshot_age=original.snapshot_age, cache_keys=original.cache_keys // 10,
-                          fronts=original.fronts)
+        decoy = b.service(
+            name,
+            original.kind,
+            critical=False,
+            deps=original.deps,
+            replicas=1,
+            pool_max=original.pool_max,
+            data_rows=original.data_rows // 10,
+            snapshot_age=original.snapshot_age,
+            cache_keys=original.cache_keys // 10,
+            fronts=original.fronts,
+        )
         decoy.decoy = True
         b.add(decoy, role_kind=f"decoy:{original.kind}")
 
