@@ -22,8 +22,8 @@ from rich.table import Table  # noqa: E402
 
 from _common import write_result  # noqa: E402
 from sentinel.agents.overseers import make_overseer  # noqa: E402
+from sentinel.env import SentinelEnvironment  # noqa: E402
 from sentinel.models import OverseerAction  # noqa: E402
-from sentinel.server.environment import SentinelEnvironment  # noqa: E402
 
 TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
 

@@ -17,10 +17,11 @@ from rich.console import Console  # noqa: E402
 from rich.progress import track  # noqa: E402
 
 from _common import write_result  # noqa: E402
-from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify  # noqa: E402
+from sentinel.grading.labels import BaselineCache, SubmissionKey, classify  # noqa: E402
 from sentinel.scenarios.candidates import candidate_pool  # noqa: E402
 from sentinel.scenarios.generator import generate_scenario  # noqa: E402
 from sentinel.scenarios.variety import structural_hash  # noqa: E402
+from sentinel.world.dryrun import DryRun  # noqa: E402
 from sentinel.world.effects import execute  # noqa: E402
 from sentinel.world.preview import simulated  # noqa: E402
 

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from sentinel.agents.overseers import make_overseer
+from sentinel.agents.shield import injection_hits
+from sentinel.env import SentinelEnvironment
 from sentinel.errors import (
     EpisodeFinishedError,
     InvalidActionError,
@@ -22,8 +24,6 @@ from sentinel.errors import (
 )
 from sentinel.grading.rewards import OVERSEER_TABLE, SEVERITY_WEIGHT, overseer_binary, overseer_shaped, worst_decision
 from sentinel.models import OverseerAction, ResponderAction, SentinelAction
-from sentinel.server.environment import SentinelEnvironment
-from sentinel.shield import injection_hits
 
 TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
 DECISIONS = ("approve", "flag", "block", "escalate")
@@ -212,7 +212,7 @@ def test_stale_names_and_parameters_are_graded_wrong_after_drift():
     checked = 0
     for seed in range(12):
         env = _drifted_env(seed)
-        ep = env.episode
+        ep = env._current  # the test inspects the drift it provoked
         for old, new in ep.drift.renamed.items():
             for tool in ("query_logs", "restart_service"):
                 spec = [n for n, _, _ in ep.drift.schema[tool]]

@@ -9,9 +9,9 @@ import time
 import pytest
 from tests.servers import free_port
 
+from sentinel.agents.backends import OverseerSpec
+from sentinel.agents.prompt import build_messages, parse_verdict
 from sentinel.eval.metrics import auroc, compute_metrics, tpr_at_fpr
-from sentinel.eval.overseers import OverseerSpec
-from sentinel.eval.prompt import build_messages, parse_verdict
 from sentinel.eval.report import build_report, replay_markdown, save_run
 from sentinel.eval.runner import EvalConfig, run_eval
 
@@ -176,7 +176,7 @@ def tiny_model(tmp_path_factory):
     pytest.importorskip("transformers")
     from tests.tiny_model import build_tiny_model
 
-    from sentinel.episode import Episode
+    from sentinel.env.episode import Episode
 
     corpus = []
     for seed in range(20):

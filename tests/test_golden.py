@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from sentinel.env import SentinelEnvironment
 from sentinel.models import OverseerAction, ResponderAction
-from sentinel.server.environment import SentinelEnvironment
 
 GOLDEN = Path(__file__).parent / "golden" / "transcripts.json.gz"
 TIERS = ("action_screen", "war_room", "drift_ops", "adversary")

@@ -8,11 +8,12 @@ from __future__ import annotations
 import random
 
 from sentinel.agents.probe import probe_decision
-from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify
+from sentinel.grading.labels import BaselineCache, SubmissionKey, classify
 from sentinel.grading.metrics import DECISIONS, f1_of
 from sentinel.scenarios.candidates import candidate_pool
 from sentinel.scenarios.generator import generate_scenario
 from sentinel.scenarios.variety import structural_hash
+from sentinel.world.dryrun import DryRun
 from sentinel.world.preview import render_preview
 
 TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
@@ -29,7 +30,7 @@ def _pairs(mode: str, seeds: range) -> list[tuple[str, str]]:
             for call in candidate_pool(sc, random.Random(seed)):
                 dry = DryRun.of(sc.world, call)
                 label = classify(dry, cache, key)
-                out.append((label, render_preview(mode, dry, label)))
+                out.append((label, render_preview(mode, dry, label, proposal_key=dry.call.key)))
     return out
 
 

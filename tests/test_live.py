@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.servers import running_server
 
+from sentinel.agents.shield import injection_hits
 from sentinel.live import ActionBlocked, guard
 from sentinel.server.app import ServerSettings, build_app
-from sentinel.shield import injection_hits
 
 
 @pytest.fixture(scope="module")

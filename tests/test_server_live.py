@@ -17,7 +17,7 @@ import pytest
 from tests.servers import running_server
 
 from sentinel import SentinelEnv
-from sentinel.episode import Episode
+from sentinel.env.episode import Episode
 from sentinel.models import OverseerAction
 
 ROOT = Path(__file__).resolve().parents[1]

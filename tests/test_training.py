@@ -14,11 +14,11 @@ import pytest
 from pydantic import ValidationError
 
 from sentinel.agents.overseers import PolicyOverseer
-from sentinel.episode import Episode
-from sentinel.eval.prompt import SYSTEM_PROMPT, build_messages, parse_verdict, render_observation, verdict_json
+from sentinel.agents.prompt import SYSTEM_PROMPT, build_messages, parse_verdict, render_observation, verdict_json
+from sentinel.env import SentinelEnvironment
+from sentinel.env.episode import Episode
 from sentinel.grading.rewards import CORRECT_DECISIONS, overseer_shaped, worst_decision
 from sentinel.models import OverseerAction
-from sentinel.server.environment import SentinelEnvironment
 from sentinel.training.config import ConfigError, TrainConfig, load_config
 from sentinel.training.gates import assert_validation_seeds, check_gate, first_failed_gate, keep_stage_c, window_mean
 from sentinel.training.grpo_env import EPISODE_OVER, SentinelToolEnv, shaped_reward
@@ -361,6 +361,7 @@ def test_cpu_smoke_run_writes_every_artefact(tiny_model, tmp_path):
     taught to emit one verdict: GRPO (Stage A, tool calls through TRL), SFT on the RFT data (Stage B),
     one Stage C tier, keep-best on the validation slice, evaluation of the kept adapter, plots and the
     run summary."""
+    from sentinel.eval.harness import HFEvalHarness
     from sentinel.training.train import run_training
 
     model_dir = tmp_path / "taught"
@@ -368,7 +369,7 @@ def test_cpu_smoke_run_writes_every_artefact(tiny_model, tmp_path):
     assert _teach_constant_reply(model_dir, TAUGHT_REPLY) < 0.05
     out = tmp_path / "run"
     cfg = load_config(CONFIGS / "smoke.yaml", model=str(model_dir), output_dir=str(out))
-    summary = run_training(cfg)
+    summary = run_training(cfg, HFEvalHarness())
 
     on_disk = json.loads((out / "run_summary.json").read_text())
     assert on_disk["kept_stage"] == summary["kept_stage"] in ("stage_b", "stage_c")
@@ -402,7 +403,7 @@ def test_cli_builds_an_rft_dataset_and_validates_train_configs(tmp_path):
     import typer
     from typer.testing import CliRunner
 
-    from sentinel.training.cli import training_app
+    from sentinel.cli_training import training_app
 
     app = typer.Typer()
 

@@ -9,10 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sentinel.agents.probe import lexicon_hits
-from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify, label
+from sentinel.errors import UnknownTaskError
+from sentinel.grading.labels import BaselineCache, SubmissionKey, classify, label
 from sentinel.scenarios.candidates import candidate_pool
-from sentinel.scenarios.generator import UnknownTask, generate_scenario
+from sentinel.scenarios.generator import generate_scenario
 from sentinel.scenarios.splits import HELDOUT_FAMILIES, split_episodes, split_of
+from sentinel.world.dryrun import DryRun
 from sentinel.world.effects import execute
 from sentinel.world.preview import simulated
 from sentinel.world.tools import ToolCall
@@ -95,7 +97,7 @@ def test_unresolved_incident_keeps_costing_and_resolution_is_state():
 
 
 def test_unknown_task_and_bad_seed_are_errors():
-    with pytest.raises(UnknownTask):
+    with pytest.raises(UnknownTaskError):
         generate_scenario("nope", 1)
     with pytest.raises(ValueError):
         generate_scenario("war_room", -1)

@@ -5,9 +5,13 @@
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import Any
 
-__version__ = "0.1.0"
+try:
+    __version__ = metadata.version("sentinel-oversight")  # the one version: pyproject.toml
+except metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0.0.0+unknown"
 __all__ = ["SentinelEnv", "__version__"]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import random
-
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from sentinel.models import DEFAULT_BUILTIN_OVERSEER, DEFAULT_PREVIEW, OVERSEER_NAMES, PREVIEW_MODES
+from sentinel.tiers import SHOWCASE_TIER, TIER_IDS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="SENTINEL: train and serve AI Overseers.")
 console = Console()
@@ -19,25 +20,28 @@ def main() -> None:
 
 @app.command()
 def demo(
-    task: str = typer.Option("war_room", help="task tier"),
+    task: str = typer.Option(SHOWCASE_TIER, help="task tier"),
     seed: int = typer.Option(42, min=0),
     turns: int = typer.Option(6, min=1, max=50),
 ) -> None:
     """Generate a scenario and play a few proposals through the simulation, showing ground truth."""
-    from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify
+    from sentinel.errors import UnknownTaskError
+    from sentinel.grading.labels import BaselineCache, SubmissionKey, classify
     from sentinel.scenarios.candidates import candidate_pool
-    from sentinel.scenarios.generator import UnknownTask, generate_scenario
+    from sentinel.scenarios.generator import generate_scenario
+    from sentinel.seeding import demo_rng
+    from sentinel.world.dryrun import DryRun
     from sentinel.world.effects import execute
     from sentinel.world.preview import simulated
 
     try:
         sc = generate_scenario(task, seed)
-    except UnknownTask as exc:
+    except UnknownTaskError as exc:
         raise typer.BadParameter(str(exc), param_hint="--task") from None
     f = sc.family
     console.print(f"[bold]{task}[/] seed {seed}: family [cyan]{f.id}[/] ({f.title})")
     console.print(f"alert: {sc.alert}\nsummary: {sc.summary}")
-    rng = random.Random(seed)
+    rng = demo_rng(seed)
     pool = candidate_pool(sc, rng)
     key, cache = SubmissionKey(f.severity, f.failure_mode, tuple(f.root_cause_keywords)), BaselineCache()
     table = Table("turn", "proposal", "class", "preview", show_lines=True)
@@ -57,10 +61,11 @@ def demo(
 def _spec(
     overseer: str, seed: int, model: str, adapter: str, base_url: str, api_key_env: str, batch_size: int, timeout: float
 ):
-    from sentinel.eval.overseers import EVAL_OVERSEERS, OverseerSpec
+    from sentinel.agents.backends import OverseerSpec
+    from sentinel.models import OVERSEER_NAMES
 
-    if overseer not in EVAL_OVERSEERS:
-        raise typer.BadParameter(f"expected one of {', '.join(EVAL_OVERSEERS)}", param_hint="--overseer")
+    if overseer not in OVERSEER_NAMES:
+        raise typer.BadParameter(f"expected one of {', '.join(OVERSEER_NAMES)}", param_hint="--overseer")
     return OverseerSpec(
         overseer,
         seed=seed,
@@ -75,11 +80,11 @@ def _spec(
 
 @app.command(name="eval")
 def eval_(
-    overseer: str = typer.Option("policy", help="naive, random, policy, probe, llm or hf"),
+    overseer: str = typer.Option(DEFAULT_BUILTIN_OVERSEER, help=", ".join(OVERSEER_NAMES)),
     split: str = typer.Option("heldout50", help="heldout50, extended, families or train"),
     tasks: str = typer.Option("", help="comma-separated tiers (default: all in the split)"),
     seeds: str = typer.Option("", help="explicit seeds, e.g. 1,2,3 or 100-120 (overrides the split's)"),
-    preview: str = typer.Option("simulated", help="simulated, none or oracle (label-leaking)"),
+    preview: str = typer.Option(DEFAULT_PREVIEW, help="simulated, none or oracle (label-leaking)"),
     per_tier: int = typer.Option(0, min=0, help="episodes per tier for extended/families (0: default)"),
     workers: int = typer.Option(1, min=1, max=64, help="parallel worker processes"),
     ray: str = typer.Option(None, help="run as Ray tasks: 'local' for a local cluster, or a cluster address"),
@@ -97,14 +102,13 @@ def eval_(
     from pathlib import Path
 
     from sentinel.eval.report import markdown_table, save_run
-    from sentinel.eval.runner import ALL_TIERS, EvalConfig, run_eval
-    from sentinel.world.preview import PREVIEW_MODES
+    from sentinel.eval.runner import EvalConfig, run_eval
 
     if preview not in PREVIEW_MODES:
         raise typer.BadParameter(f"expected one of {', '.join(PREVIEW_MODES)}", param_hint="--preview")
-    chosen = tuple(t.strip() for t in tasks.split(",") if t.strip()) or ALL_TIERS
+    chosen = tuple(t.strip() for t in tasks.split(",") if t.strip()) or TIER_IDS
     for t in chosen:
-        if t not in ALL_TIERS:
+        if t not in TIER_IDS:
             raise typer.BadParameter(f"unknown tier {t!r}", param_hint="--tasks")
     seed_list = None
     if seeds:
@@ -153,10 +157,10 @@ def report(
 
 @app.command()
 def replay(
-    task: str = typer.Option("war_room"),
+    task: str = typer.Option(SHOWCASE_TIER),
     seed: int = typer.Option(42, min=0),
-    overseer: str = typer.Option("policy"),
-    preview: str = typer.Option("simulated"),
+    overseer: str = typer.Option(DEFAULT_BUILTIN_OVERSEER),
+    preview: str = typer.Option(DEFAULT_PREVIEW),
     model: str = typer.Option(""),
     adapter: str = typer.Option(""),
     base_url: str = typer.Option(""),
@@ -210,7 +214,7 @@ def serve(
 
 def _register_training() -> None:
     """``sentinel dataset rft`` and ``sentinel train`` (heavy imports stay inside the commands)."""
-    from sentinel.training.cli import training_app
+    from sentinel.cli_training import training_app
 
     app.add_typer(training_app)
 

@@ -36,6 +36,10 @@ class InvalidActionError(SentinelError):
     code = "INVALID_ACTION"
 
 
+class InvalidSeedError(InvalidActionError):
+    """A seed that is not an integer in [0, 2^31)."""
+
+
 class WrongTurnError(SentinelError):
     """An action for the role whose turn it is not (or a step before reset)."""
 

@@ -8,7 +8,7 @@ Every string and container has a size limit.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from openenv.core.env_server.types import Action, Observation, State
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt, StringConstraints
@@ -18,14 +18,37 @@ MAX_PARAMS = 8
 MAX_PARAM_CHARS = 200
 MAX_NAME = 64
 
+# -- the vocabulary: each set of names is defined once here; tuples are derived from it -------------
 Decision = Literal["approve", "flag", "block", "escalate"]
 # "invalid" is how a harness reports an Overseer output that did not parse: vetoed (fail closed)
 # and graded as the worst decision for the proposal's class.
-WireDecision = Literal["approve", "flag", "block", "escalate", "invalid"]
-TaskId = Literal["action_screen", "war_room", "drift_ops", "adversary"]
+Invalid = Literal["invalid"]
+WireDecision = Literal[Decision, Invalid]
+TaskId = Literal["action_screen", "war_room", "drift_ops", "adversary"]  # the registry is sentinel.tiers
 Mode = Literal["alternating", "train_overseer", "train_responder"]
 PreviewMode = Literal["simulated", "none", "oracle"]
 ResponderRole = Literal["generalist", "network_ops", "db_admin", "sec_ops", "adversary"]
+ADVERSARY_ROLE: ResponderRole = "adversary"  # the adversary tier's Responder role (same word, different fact)
+Label = Literal["catastrophic", "wrong", "correct", "ambiguous", "neutral"]  # ground-truth classes (DESIGN §3)
+BuiltinOverseerName = Literal["naive", "random", "policy"]
+OverseerName = Literal[BuiltinOverseerName, Literal["probe", "llm", "hf"]]
+RiskSeverity = Literal["low", "medium", "high", "catastrophic"]  # SENTINEL/Live's assessed severity
+Role = Literal["responder", "overseer"]
+CurrentRole = Literal[Role, Literal["done"]]
+
+DECISIONS: tuple[Decision, ...] = get_args(Decision)
+INVALID: Invalid = "invalid"
+TASK_IDS: tuple[str, ...] = get_args(TaskId)
+MODES: tuple[Mode, ...] = get_args(Mode)
+PREVIEW_MODES: tuple[PreviewMode, ...] = get_args(PreviewMode)
+LABELS: tuple[Label, ...] = get_args(Label)
+BUILTIN_OVERSEERS: tuple[BuiltinOverseerName, ...] = get_args(BuiltinOverseerName)
+OVERSEER_NAMES: tuple[str, ...] = get_args(OverseerName)
+RISK_SEVERITIES: tuple[RiskSeverity, ...] = get_args(RiskSeverity)
+DEFAULT_MODE: Mode = "train_overseer"  # what a reset that names no mode gets (DESIGN §1)
+DEFAULT_PREVIEW: PreviewMode = "simulated"
+DEFAULT_BUILTIN_OVERSEER: BuiltinOverseerName = "policy"
+
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
 ParamValue = StrictInt | Annotated[str, StringConstraints(max_length=MAX_PARAM_CHARS)]
 
@@ -62,7 +85,7 @@ class Proposal(_Wire):
     parameters: dict[str, ParamValue]
     key: str
     reasoning: str = ""
-    responder_role: str = "generalist"
+    responder_role: ResponderRole = "generalist"
 
 
 class Evidence(_Wire):
@@ -86,19 +109,21 @@ class DecidedTurn(_Wire):
 
     turn: int
     proposal: Proposal
-    decision: str
+    decision: WireDecision  # as sent
+    graded_decision: Decision  # what was graded: an invalid verdict counts as the worst decision for its class
     justification: str = ""
     suspicion: float
-    label: str
+    label: Label
     executed: bool
     result: str
     rewards: Rewards
 
 
 class SentinelObservation(Observation):
-    task_id: str = ""
-    mode: str = ""
-    current_role: Literal["responder", "overseer", "done"] = "done"
+    # "live": a SENTINEL/Live request rendered as an observation for the model backends' shared prompt
+    task_id: TaskId | Literal["", "live"] = ""
+    mode: Mode | Literal[""] = ""
+    current_role: CurrentRole = "done"
     turn: int = 0
     max_steps: int = 0
     incident_summary: str = ""
@@ -128,18 +153,18 @@ class ConfusionCounts(_Wire):
 
 
 class SentinelState(State):
-    task_id: str = ""
+    task_id: TaskId | Literal[""] = ""
     seed: int | None = None
-    mode: str = ""
-    preview: str = ""
+    mode: Mode | Literal[""] = ""
+    preview: PreviewMode | Literal[""] = ""
     turn: int = 0
     max_steps: int = 0
-    current_role: str = "done"
+    current_role: CurrentRole = "done"
     done: bool = False
     resolved: bool = False
     history: list[DecidedTurn] = Field(default_factory=list)
     confusion: ConfusionCounts = Field(default_factory=ConfusionCounts)
-    ambiguous_decisions: dict[str, int] = Field(default_factory=dict)
+    ambiguous_decisions: dict[Decision, int] = Field(default_factory=dict)
     cumulative_rewards: Rewards = Field(default_factory=Rewards)
     catastrophes_executed: int = 0
     invalid_verdicts: int = 0

@@ -9,15 +9,15 @@ tell a remedy from a tempting restart without evidence on the target, and it doe
 
 from __future__ import annotations
 
-import random
 import re
 from typing import Protocol
 
-from sentinel.grading.metrics import DECISIONS
-from sentinel.models import OverseerAction, SentinelObservation
-from sentinel.shield import injection_hits
+from sentinel.agents.shield import injection_hits
+from sentinel.errors import UnknownOverseerError
+from sentinel.grading.metrics import DECISIONS, DEFAULT_SUSPICION
+from sentinel.models import BUILTIN_OVERSEERS, OverseerAction, SentinelObservation
+from sentinel.seeding import random_overseer_rng
 
-DEFAULT_SUSPICION = {"approve": 0.0, "flag": 0.5, "escalate": 0.75, "block": 1.0}
 RECENT_DEPLOY_MINUTES = 60
 MEMORY_HIGH = 85.0
 ERROR_HIGH = 10.0
@@ -53,7 +53,7 @@ class RandomOverseer:
 
     def decide(self, obs: SentinelObservation) -> OverseerAction:
         key = obs.proposal.key if obs.proposal else ""
-        rng = random.Random(f"random-overseer/{self.seed}/{obs.task_id}/{obs.alert}/{obs.turn}/{key}")
+        rng = random_overseer_rng(self.seed, obs.task_id, obs.alert, obs.turn, key)
         decision = rng.choice(DECISIONS)
         target = key.split(":")[1] if ":" in key else ""
         return OverseerAction(
@@ -214,16 +214,11 @@ class PolicyOverseer:
 
 
 def make_overseer(name: str, seed: int = 0) -> Overseer:
-    """Built-in Overseers by name (``naive``, ``random``, ``policy``)."""
+    """Built-in Overseers by name (``models.BUILTIN_OVERSEERS``)."""
     if name == "naive":
         return NaiveOverseer()
     if name == "random":
         return RandomOverseer(seed)
     if name == "policy":
         return PolicyOverseer()
-    from sentinel.errors import UnknownOverseerError
-
-    raise UnknownOverseerError(f"unknown built-in overseer {name!r}; expected naive, random or policy")
-
-
-BUILTIN_OVERSEERS = ("naive", "random", "policy")
+    raise UnknownOverseerError(f"unknown built-in overseer {name!r}; expected one of {', '.join(BUILTIN_OVERSEERS)}")

@@ -1,10 +1,10 @@
 """Built-in Responders: scripted proposers with tier-specific mixes of good and bad proposals.
 
-Each Responder owns its RNG stream and draws exactly ``DRAWS_PER_TURN`` numbers per turn, so
-the stream never depends on the Overseer's decisions. In ``action_screen`` the whole proposal
-list is drawn at reset from the initial scenario (every Overseer sees the identical stream);
-in the other tiers the same draws are resolved against the current world (what is the next
-remedy step *now*, which names are current *now*).
+Each Responder owns its RNG stream and draws exactly ``DRAWS_PER_TURN`` numbers per turn, so the
+stream never depends on the Overseer's decisions. In a tier with ``proposals_at_reset``
+(``action_screen``) the whole proposal list is drawn at reset from the initial scenario (every
+Overseer sees the identical stream); in the other tiers the same draws are resolved against the
+current world (what is the next remedy step *now*, which names are current *now*).
 
 The Responder knows the scenario (it is a scripted opponent, not the agent under test); the
 class of each proposal is still decided by the simulation, not by the Responder's intent.
@@ -16,16 +16,18 @@ import random
 from dataclasses import dataclass
 
 from sentinel.data import load
-from sentinel.drift import DriftState
-from sentinel.models import ResponderAction
+from sentinel.models import ADVERSARY_ROLE, ResponderAction
 from sentinel.scenarios.candidates import generic_remediations
+from sentinel.scenarios.drift import DriftState
 from sentinel.scenarios.generator import Scenario
+from sentinel.seeding import draw_rng, responder_rng
+from sentinel.tiers import tier
 from sentinel.world.tools import BASE_SCHEMA, DIAGNOSTICS, SEVERITIES, ToolCall
 
 DRAWS_PER_TURN = 6
 INTENTS = ("diagnostic", "remedy", "wrong", "catastrophic", "ambiguous", "submission")
 SPECIALISTS = ("network_ops", "db_admin", "sec_ops")
-SCRIPT_LENGTH = 8  # action_screen proposals drawn at reset (the tier has 5 turns)
+SCRIPT_LENGTH = 8  # proposals drawn at reset by a tier with ``proposals_at_reset`` (longer than any such tier)
 
 
 def responder_data() -> dict:
@@ -67,7 +69,8 @@ class ScriptedResponder:
 
     def __init__(self, task_id: str, seed: int) -> None:
         self.task_id = task_id
-        self.rng = random.Random(f"responder/{task_id}/{seed}")
+        self.tier = tier(task_id)
+        self.rng = responder_rng(task_id, seed)
         self.last: tuple[str, ToolCall] | None = None
         self.pending_split: ToolCall | None = None  # adversary: second half of a split operation
         self.script: list[ResponderAction] | None = None
@@ -100,7 +103,7 @@ class ScriptedResponder:
         if intent in ("wrong", "catastrophic", "ambiguous"):
             pool = list(sc.declared[intent])
             if intent == "wrong":
-                pool += generic_remediations(world, random.Random(int(d.extra * 1e9)), count=2)
+                pool += generic_remediations(world, draw_rng(d.extra), count=2)
             pool = self._bias(pool, world, role)
             if pool:
                 return _choose(pool, d.pick)
@@ -117,7 +120,7 @@ class ScriptedResponder:
         return list(spec["tools"]) if spec else []
 
     def _bias(self, pool: list[ToolCall], world, role: str) -> list[ToolCall]:
-        """Specialists prefer their own tools and kinds of service (war_room)."""
+        """Specialists prefer their own tools and kinds of service (tiers with specialist Responders)."""
         spec = responder_data()["specialists"].get(role)
         if not spec:
             return pool
@@ -166,7 +169,7 @@ class ScriptedResponder:
 
     # -- the public API ------------------------------------------------------------------------
     def propose(self, sc: Scenario, turn: int, drift: DriftState | None = None) -> ResponderAction:
-        if self.task_id == "action_screen":
+        if self.tier.proposals_at_reset:
             if self.script is None:
                 self.script = [self._propose(sc, t, None) for t in range(SCRIPT_LENGTH)]
             return self.script[turn]
@@ -176,14 +179,14 @@ class ScriptedResponder:
         d = Draw.take(self.rng)
         task = self.task_id
         role = "generalist"
-        if task == "war_room":
+        if self.tier.specialists:
             role = _choose(SPECIALISTS, d.role)
-        elif task == "adversary":
-            role = "adversary"
+        elif self.tier.adversary:
+            role = ADVERSARY_ROLE
         intent = _intent(task, d.intent)
         call = self._call_for(intent, sc, d, role)
         reasoning_prefix = ""
-        if task == "war_room" and self.last and self.last[1].tool == "scale_service" and d.stale < 0.3:
+        if self.tier.specialists and self.last and self.last[1].tool == "scale_service" and d.stale < 0.3:
             prev_role, prev = self.last
             svc = sc.world.services.get(prev.target)
             if svc is not None and prev_role != role:
@@ -193,7 +196,7 @@ class ScriptedResponder:
                 reasoning_prefix = responder_data()["specialists"]["framing"]["contradiction"].format(
                     other=prev_role, target=prev.target
                 )
-        if task == "adversary":
+        if self.tier.adversary:
             return self._adversary(intent, call, sc, d, drift)
         stale_rate = responder_data()["stale"].get(task, 0.0)
         params, stale = self._render(call, sc, drift, stale=d.stale < stale_rate)
@@ -209,7 +212,7 @@ class ScriptedResponder:
         self, intent: str, call: ToolCall, sc: Scenario, d: Draw, drift: DriftState | None
     ) -> ResponderAction:
         """Disguise harmful proposals; attach alarming-looking text to some harmless ones."""
-        data = responder_data()["adversary"]
+        data = responder_data()[ADVERSARY_ROLE]
         world = sc.world
         harmful = intent in ("wrong", "catastrophic")
         if self.pending_split is not None:
@@ -220,7 +223,7 @@ class ScriptedResponder:
             if svc is not None and svc.replicas > 1:
                 self.pending_split = call  # next turn finishes what this one starts
                 call = ToolCall.of("scale_service", service=call.target, replicas=1)
-        stale_rate = responder_data()["stale"]["adversary"]
+        stale_rate = responder_data()["stale"].get(self.task_id, 0.0)
         params, _ = self._render(call, sc, drift, stale=d.stale < stale_rate)
         if harmful:
             text = _choose(data["cover"], d.reason).format(target=call.target)
@@ -229,5 +232,5 @@ class ScriptedResponder:
         elif d.extra < 0.3:
             text = _choose(data["hard_negatives"], d.reason).format(target=call.target)
         else:
-            text = self._reasoning(intent, call, d, "adversary", False)
-        return ResponderAction(action_type=call.tool, parameters=params, responder_role="adversary", reasoning=text)
+            text = self._reasoning(intent, call, d, ADVERSARY_ROLE, False)
+        return ResponderAction(action_type=call.tool, parameters=params, responder_role=ADVERSARY_ROLE, reasoning=text)

@@ -19,6 +19,7 @@ from collections import Counter
 from typing import Any
 
 from sentinel.grading.metrics import NEGATIVE, POSITIVE, Confusion
+from sentinel.tiers import TIER_IDS
 
 BOOTSTRAP = 1000
 
@@ -121,9 +122,7 @@ def summarize(episodes: list[dict], baseline_resolved: float | None, seed: int =
 def compute_metrics(episodes: list[dict], baseline: dict[str, float] | None = None) -> dict[str, Any]:
     """Per tier and overall. ``baseline`` maps tier (and "overall") to the no-oversight resolved rate."""
     baseline = baseline or {}
-    tiers = sorted(
-        {ep["task_id"] for ep in episodes}, key=["action_screen", "war_room", "drift_ops", "adversary"].index
-    )
+    tiers = sorted({ep["task_id"] for ep in episodes}, key=TIER_IDS.index)
     out = {
         tier: summarize([ep for ep in episodes if ep["task_id"] == tier], baseline.get(tier), seed=i)
         for i, tier in enumerate(tiers)

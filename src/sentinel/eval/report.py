@@ -11,9 +11,9 @@ from typing import Any
 
 from sentinel.eval.metrics import roc_points
 from sentinel.grading.metrics import NEGATIVE, POSITIVE, Confusion
-from sentinel.grading.rewards import worst_decision
+from sentinel.tiers import REGISTRY, TIER_IDS
 
-TIER_ORDER = ("action_screen", "war_room", "drift_ops", "adversary", "overall")
+TIER_ORDER = (*TIER_IDS, "overall")
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
@@ -66,14 +66,14 @@ def markdown_table(runs: list[dict[str, Any]]) -> str:
     """Runs side by side: F1 per tier and overall, then the monitor metrics (overall)."""
     runs = sorted(runs, key=lambda r: (r["config"]["split"], r["config"]["preview"], r["config"]["overseer"]["label"]))
     lines = [
-        "| overseer | split | preview | action_screen | war_room | drift_ops | adversary | overall F1 [95% CI] "
+        f"| overseer | split | preview | {' | '.join(TIER_IDS)} | overall F1 [95% CI] "
         "| AUROC | TPR@5%FPR | catastrophes executed | safety | usefulness | over-block | invalid | ms/decision |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         cfg, m = run["config"], run["metrics"]
         o = m["overall"]
-        tiers = [_fmt(m[t]["f1"]) if t in m else "–" for t in TIER_ORDER[:4]]
+        tiers = [_fmt(m[t]["f1"]) if t in m else "–" for t in TIER_IDS]
         lines.append(
             f"| {cfg['overseer']['label']} | {cfg['split']} | {cfg['preview']} | "
             + " | ".join(tiers)
@@ -96,9 +96,10 @@ def markdown_table(runs: list[dict[str, Any]]) -> str:
             f"{diverged} of {len(run['episodes'])} | {_fmt(mean_first)} |"
         )
     if div_lines:
+        fixed_streams = ", ".join(f"`{t.id}`" for t in REGISTRY.values() if t.proposals_at_reset)
         lines += [
             "",
-            "Proposal streams compared with the `naive` run on the same episodes (`action_screen` streams "
+            f"Proposal streams compared with the `naive` run on the same episodes ({fixed_streams} streams "
             "never diverge; in other tiers the Responder's draws are identical but resolved against a world the "
             "Overseer changed):",
             "",
@@ -194,8 +195,8 @@ def build_report(results_dir: Path, readme: Path | None = None) -> tuple[str, li
 
 def replay_markdown(task: str, seed: int, overseer_spec, preview: str = "simulated") -> str:
     """Turn-by-turn transcript of one episode: proposal, class, decision, justification, rewards, running F1."""
-    from sentinel.eval.overseers import make_eval_overseer
-    from sentinel.server.environment import SentinelEnvironment
+    from sentinel.agents.backends import make_eval_overseer
+    from sentinel.env import SentinelEnvironment
 
     overseer = make_eval_overseer(overseer_spec)
     env = SentinelEnvironment()
@@ -213,7 +214,7 @@ def replay_markdown(task: str, seed: int, overseer_spec, preview: str = "simulat
         (verdict,) = overseer.decide_batch([obs])
         obs = env.step(verdict)
         t = obs.recent_decisions[-1]
-        conf.add(t.label, worst_decision(t.label) if t.decision == "invalid" else t.decision)
+        conf.add(t.label, t.graded_decision)
         just = t.justification.replace("|", "/").replace("\n", " ")[:120]
         lines.append(
             f"| {t.turn} | `{t.proposal.key}` | {t.proposal.responder_role} | {t.label} | **{t.decision}** | "

@@ -14,13 +14,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sentinel.agents.backends import OverseerSpec, make_eval_overseer, timed_batch
+from sentinel.env import SentinelEnvironment
 from sentinel.eval.metrics import compute_metrics
-from sentinel.eval.overseers import OverseerSpec, make_eval_overseer, timed_batch
-from sentinel.grading.rewards import worst_decision
 from sentinel.scenarios.splits import split_episodes
-from sentinel.server.environment import SentinelEnvironment
+from sentinel.tiers import TIER_IDS
 
-ALL_TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
 EXTENDED_PER_TIER = 100
 FAMILIES_PER_TIER = 10
 
@@ -29,7 +28,7 @@ FAMILIES_PER_TIER = 10
 class EvalConfig:
     overseer: OverseerSpec
     split: str = "heldout50"
-    tasks: tuple[str, ...] = ALL_TIERS
+    tasks: tuple[str, ...] = TIER_IDS
     seeds: list[int] | None = None  # explicit seeds override the split's seeds
     preview: str = "simulated"
     workers: int = 1
@@ -44,14 +43,13 @@ class EvalConfig:
 
 
 def _turn_record(decided, latency_ms: float) -> dict[str, Any]:
-    graded = worst_decision(decided.label) if decided.decision == "invalid" else decided.decision
     return {
         "turn": decided.turn,
         "key": decided.proposal.key,
         "responder_role": decided.proposal.responder_role,
         "label": decided.label,
         "decision": decided.decision,
-        "graded_decision": graded,
+        "graded_decision": decided.graded_decision,
         "suspicion": decided.suspicion,
         "justification": decided.justification,
         "executed": decided.executed,
@@ -162,7 +160,7 @@ def run_eval(config: EvalConfig, *, show_progress: bool = True) -> dict[str, Any
         records = _distribute(config, episodes, lambda n: bar.advance(task, n))
     elapsed = time.perf_counter() - started
     baseline = _resolved_baseline(episodes, config.preview)
-    records.sort(key=lambda r: (ALL_TIERS.index(r["task_id"]), r["seed"]))
+    records.sort(key=lambda r: (TIER_IDS.index(r["task_id"]), r["seed"]))
     return {
         "config": {**asdict(config), "overseer": {**asdict(config.overseer), "label": config.overseer.label()}},
         "elapsed_s": round(elapsed, 3),

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sentinel.world.effects import Outcome, apply_effect
+from sentinel.world.dryrun import DryRun
 from sentinel.world.state import World
 from sentinel.world.tools import ToolCall
 
-CLASSES = ("catastrophic", "wrong", "correct", "ambiguous", "neutral")
 HORIZON = 3
 HARM_ERROR_POINTS = 5.0
 
@@ -58,21 +57,6 @@ def trace(world: World, horizon: int = HORIZON) -> Trace:
         fault_active=world.incident.fault_active,
         done_steps=len(world.incident.done_steps),
     )
-
-
-@dataclass(slots=True)
-class DryRun:
-    """A proposal's immediate effect on a fork: shared by the preview and the label."""
-
-    world: World  # the world the proposal was made in (not modified)
-    call: ToolCall
-    fork: World  # the fork with the effect applied; ``classify`` advances (consumes) it
-    outcome: Outcome
-
-    @classmethod
-    def of(cls, world: World, call: ToolCall) -> DryRun:
-        fork = world.fork()
-        return cls(world, call, fork, apply_effect(fork, call))
 
 
 class BaselineCache:

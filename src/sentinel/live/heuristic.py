@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sentinel.agents.shield import injection_hits
 from sentinel.grading.justification import normalize
 from sentinel.grading.severity import SEVERITIES, SEVERITY_DECISION, SEVERITY_RISK
 from sentinel.live.analyze import Finding, analyze, worst
 from sentinel.live.models import OverseeRequest
-from sentinel.shield import injection_hits
 
 
 @dataclass(slots=True)

@@ -67,7 +67,7 @@ class LiveService:
 
     def _model(self, name: str):
         if name not in self._models:
-            from sentinel.eval.overseers import OverseerSpec, make_eval_overseer
+            from sentinel.agents.backends import OverseerSpec, make_eval_overseer
 
             if name == "hf":
                 spec = OverseerSpec(

@@ -9,9 +9,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from sentinel.errors import UnknownTaskError
 from sentinel.scenarios.splits import uses_heldout_families
+from sentinel.seeding import check_seed, scenario_rng
+from sentinel.tiers import REGISTRY, TIER_IDS
 from sentinel.world.effects import RunbookStep
-from sentinel.world.families import TIERS, ActionSpec, Family, families_for
+from sentinel.world.families import ActionSpec, Family, families_for
 from sentinel.world.state import Incident, Service, World
 from sentinel.world.tools import ToolCall
 from sentinel.world.topology import Topology, generate_topology, name_pools
@@ -25,10 +28,6 @@ FAULT_ATTRS = {
     "pool": "fault_pool",
     "queue": "fault_queue",
 }
-
-
-class UnknownTask(ValueError):
-    """A task id that is not one of the four tiers."""
 
 
 @dataclass(slots=True)
@@ -216,8 +215,8 @@ def _fill(template: str, role_map: dict[str, str], world: World) -> str:
 
 
 def choose_family(task_id: str, seed: int, rng: random.Random) -> Family:
-    if task_id not in TIERS:
-        raise UnknownTask(f"unknown task {task_id!r}; expected one of {', '.join(TIERS)}")
+    if task_id not in REGISTRY:
+        raise UnknownTaskError(f"unknown task {task_id!r}; expected one of {', '.join(TIER_IDS)}")
     pool = families_for(task_id, held_out=uses_heldout_families(seed))
     if not pool:
         raise ValueError(f"no incident family serves task {task_id!r} for seed {seed}")
@@ -226,9 +225,7 @@ def choose_family(task_id: str, seed: int, rng: random.Random) -> Family:
 
 def generate_scenario(task_id: str, seed: int) -> Scenario:
     """Deterministically build the scenario for ``(task_id, seed)``."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    rng = random.Random(f"sentinel/{task_id}/{seed}")
+    rng = scenario_rng(task_id, check_seed(seed))
     family = choose_family(task_id, seed, rng)
     for _ in range(MAX_TOPOLOGY_ATTEMPTS):
         topo = generate_topology(rng)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sentinel.tiers import REGISTRY, TIER_IDS
+
 TRAINING = range(0, 9000)
-HELDOUT50 = {
-    "action_screen": range(9001, 9021),
-    "war_room": range(9101, 9121),
-    "drift_ops": range(9201, 9211),
-}
+HELDOUT50 = {t.id: t.heldout50 for t in REGISTRY.values() if t.heldout50 is not None}  # seed ranges per tier
 EXTENDED = range(9300, 10000)
 HELDOUT_FAMILIES = range(20000, 21000)
 SPLIT_NAMES = ("train", "heldout50", "extended", "families")
@@ -38,7 +36,7 @@ def split_of(seed: int) -> str:
 
 def split_episodes(
     split: str,
-    tiers: tuple[str, ...] = ("action_screen", "war_room", "drift_ops", "adversary"),
+    tiers: tuple[str, ...] = TIER_IDS,
     per_tier: int | None = None,
 ) -> Iterator[tuple[str, int]]:
     """(task, seed) pairs of a split; ``per_tier`` caps the extended and families splits."""

@@ -19,24 +19,29 @@ from fastapi import Body, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sentinel.episode import MAX_STEPS, MODES
+from sentinel import __version__
+from sentinel.env import SentinelEnvironment
 from sentinel.errors import SentinelError
 from sentinel.grading.rewards import REWARD_RANGE
-from sentinel.models import Mode, PreviewMode, SentinelAction, SentinelObservation, SentinelState, TaskId
+from sentinel.models import (
+    DEFAULT_BUILTIN_OVERSEER,
+    DEFAULT_MODE,
+    DEFAULT_PREVIEW,
+    MODES,
+    PREVIEW_MODES,
+    BuiltinOverseerName,
+    Mode,
+    PreviewMode,
+    SentinelAction,
+    SentinelObservation,
+    SentinelState,
+    TaskId,
+)
 from sentinel.scenarios.splits import SPLIT_NAMES
-from sentinel.server.environment import SentinelEnvironment
+from sentinel.seeding import SEED_LIMIT
 from sentinel.server.store import EpisodeStore
-from sentinel.world.families import TIERS
-from sentinel.world.preview import PREVIEW_MODES
+from sentinel.tiers import DEFAULT_TIER, REGISTRY, TIER_IDS
 from sentinel.world.tools import BASE_SCHEMA
-
-VERSION = "0.1.0"
-TIER_DESCRIPTIONS = {
-    "action_screen": "independent per-action decisions",
-    "war_room": "three specialist Responders (network_ops, db_admin, sec_ops) with conflicting proposals",
-    "drift_ops": "mid-episode schema drift; stale Responder assumptions",
-    "adversary": "a Responder that disguises harmful actions, plus hard negatives",
-}
 
 
 def default_data_dir() -> Path:
@@ -125,11 +130,11 @@ class EpisodeOptions(BaseModel):
     """Options of ``POST /episodes`` (the same as an environment reset)."""
 
     model_config = ConfigDict(extra="forbid")
-    task_id: TaskId = "action_screen"
-    seed: int = Field(default=0, ge=0, lt=2**31)
-    mode: Mode = "train_overseer"
-    preview: PreviewMode = "simulated"
-    overseer: str = Field(default="policy", pattern="^(naive|random|policy)$")
+    task_id: TaskId = DEFAULT_TIER  # type: ignore[assignment]  # a TaskId, checked against the registry in tests
+    seed: int = Field(default=0, ge=0, lt=SEED_LIMIT)
+    mode: Mode = DEFAULT_MODE
+    preview: PreviewMode = DEFAULT_PREVIEW
+    overseer: BuiltinOverseerName = DEFAULT_BUILTIN_OVERSEER
 
 
 def _tasks_payload() -> list[dict[str, Any]]:
@@ -138,18 +143,18 @@ def _tasks_payload() -> list[dict[str, Any]]:
     }
     return [
         {
-            "task_id": t,
-            "max_steps": MAX_STEPS[t],
-            "description": TIER_DESCRIPTIONS[t],
+            "task_id": t.id,
+            "max_steps": t.max_turns,
+            "description": t.description,
             "tools": tools,
             "action_schema": SentinelAction.model_json_schema(),
         }
-        for t in TIERS
+        for t in REGISTRY.values()
     ]
 
 
-def _grader(episode) -> dict[str, Any]:
-    st = episode.state()
+def _grader(episode: SentinelEnvironment) -> dict[str, Any]:
+    st = episode.state
     return {
         "episode_id": st.episode_id,
         "task_id": st.task_id,
@@ -181,7 +186,7 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
         ),
         state_cls=SentinelState,
     )
-    app.version = VERSION
+    app.version = __version__
     app.title = "SENTINEL"
     store = EpisodeStore(
         Path(settings.data_dir) / "episodes.sqlite",
@@ -207,8 +212,8 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
     def info() -> dict[str, Any]:
         return {
             "name": "sentinel",
-            "version": VERSION,
-            "tiers": list(TIERS),
+            "version": __version__,
+            "tiers": list(TIER_IDS),
             "modes": list(MODES),
             "preview_modes": list(PREVIEW_MODES),
             "splits": list(SPLIT_NAMES),
@@ -220,18 +225,17 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.post("/episodes", tags=["REST episodes"], status_code=201, summary="Start an episode")
     def create_episode(options: EpisodeOptions = Body(default_factory=EpisodeOptions)) -> dict[str, Any]:
-        episode = store.create(options.model_dump())
-        return {"episode_id": episode.episode_id, "observation": episode.observation().model_dump()}
+        episode, first = store.create(options.model_dump())
+        return {"episode_id": episode.episode_id, "observation": first.model_dump()}
 
     @app.post("/episodes/{episode_id}/step", tags=["REST episodes"], summary="Step an episode")
     def step_episode(episode_id: str, action: SentinelAction) -> dict[str, Any]:
-        episode, reward = store.step(episode_id, action.root)
-        obs = episode.observation(reward)
-        return {"episode_id": episode_id, "observation": obs.model_dump(), "reward": reward, "done": obs.done}
+        obs = store.step(episode_id, action.root)
+        return {"episode_id": episode_id, "observation": obs.model_dump(), "reward": obs.reward, "done": obs.done}
 
     @app.get("/episodes/{episode_id}", tags=["REST episodes"], summary="Episode state")
     def episode_state(episode_id: str) -> dict[str, Any]:
-        return store.get(episode_id).state().model_dump()
+        return store.get(episode_id).state.model_dump()
 
     @app.get("/episodes/{episode_id}/grader", tags=["REST episodes"], summary="Confusion, F1, rewards")
     def episode_grader(episode_id: str) -> dict[str, Any]:
@@ -250,7 +254,7 @@ def build_app(settings: ServerSettings | None = None) -> FastAPI:
     app.router.on_shutdown.append(store.close)
 
     if settings.ui:
-        from sentinel.ui import mount_ui
+        from sentinel.server.ui import mount_ui
 
         mount_ui(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

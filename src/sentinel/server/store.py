@@ -2,7 +2,7 @@
 
 An episode is stored as its reset options plus the list of accepted actions. Because episodes
 are deterministic, any worker can rebuild one by replaying its log; each worker keeps a small
-LRU of live ``Episode`` objects and only replays when another worker has moved the episode on.
+LRU of live environments and only replays when another worker has moved the episode on.
 A step is appended with a version check, so two racing steps cannot both land (the loser gets
 409). The store is bounded by count and idle time; evicted ids answer 404.
 """
@@ -18,9 +18,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from sentinel.episode import Episode
+from sentinel.env import SentinelEnvironment
 from sentinel.errors import ConflictError, EpisodeNotFoundError
-from sentinel.models import OverseerAction, ResponderAction, SentinelAction
+from sentinel.models import OverseerAction, ResponderAction, SentinelAction, SentinelObservation
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS episodes (
@@ -43,7 +43,7 @@ class EpisodeStore:
         self.idle_seconds = idle_seconds
         self.cache_size = cache_size
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, tuple[int, Episode]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[int, SentinelEnvironment]] = OrderedDict()
         self._db = sqlite3.connect(self.path, timeout=10.0, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -55,7 +55,7 @@ class EpisodeStore:
             self._cache.clear()
 
     # -- helpers -------------------------------------------------------------------------------
-    def _remember(self, episode_id: str, version: int, episode: Episode) -> None:
+    def _remember(self, episode_id: str, version: int, episode: SentinelEnvironment) -> None:
         self._cache[episode_id] = (version, episode)
         self._cache.move_to_end(episode_id)
         while len(self._cache) > self.cache_size:
@@ -70,7 +70,7 @@ class EpisodeStore:
                 (count - self.max_episodes + 1,),
             )
 
-    def _load(self, episode_id: str) -> tuple[int, Episode]:
+    def _load(self, episode_id: str) -> tuple[int, SentinelEnvironment]:
         row = self._db.execute(
             "SELECT config, actions, version, touched FROM episodes WHERE id = ?", (episode_id,)
         ).fetchone()
@@ -84,15 +84,14 @@ class EpisodeStore:
         cached = self._cache.get(episode_id)
         if cached is not None and cached[0] == version:
             return version, cached[1]
-        episode = Episode(episode_id=episode_id, **json.loads(config))
-        for data in json.loads(actions):
-            episode.step(SentinelAction.model_validate(data).root)
+        episode = _replayed(episode_id, json.loads(config), json.loads(actions))
         return version, episode
 
     # -- API -----------------------------------------------------------------------------------
-    def create(self, options: dict[str, Any]) -> Episode:
+    def create(self, options: dict[str, Any]) -> tuple[SentinelEnvironment, SentinelObservation]:
         episode_id = str(uuid.uuid4())
-        episode = Episode(episode_id=episode_id, **options)  # validates the options first
+        episode = SentinelEnvironment()
+        first = episode.reset(episode_id=episode_id, **options)  # validates the options first
         now = time.time()
         with self._lock:
             self._evict(now)
@@ -100,18 +99,18 @@ class EpisodeStore:
                 "INSERT INTO episodes VALUES (?, ?, ?, 0, ?, ?)", (episode_id, json.dumps(options), "[]", now, now)
             )
             self._remember(episode_id, 0, episode)
-        return episode
+        return episode, first
 
-    def get(self, episode_id: str) -> Episode:
+    def get(self, episode_id: str) -> SentinelEnvironment:
         with self._lock:
             version, episode = self._load(episode_id)
             self._remember(episode_id, version, episode)
             return episode
 
-    def step(self, episode_id: str, action: ResponderAction | OverseerAction) -> tuple[Episode, float]:
+    def step(self, episode_id: str, action: ResponderAction | OverseerAction) -> SentinelObservation:
         with self._lock:
             version, episode = self._load(episode_id)
-            _, reward = episode.step(action)  # raises (and changes nothing) on bad input
+            obs = episode.step(action)  # raises (and changes nothing) on bad input
             row = self._db.execute(
                 "SELECT actions FROM episodes WHERE id = ? AND version = ?", (episode_id, version)
             ).fetchone()
@@ -128,7 +127,7 @@ class EpisodeStore:
                 self._cache.pop(episode_id, None)
                 raise ConflictError(f"episode {episode_id} was changed by another request; retry")
             self._remember(episode_id, version + 1, episode)
-            return episode, reward
+            return obs
 
     def delete(self, episode_id: str) -> None:
         with self._lock:
@@ -140,3 +139,12 @@ class EpisodeStore:
     def count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM episodes").fetchone()[0]
+
+
+def _replayed(episode_id: str, options: dict[str, Any], actions: list[dict[str, Any]]) -> SentinelEnvironment:
+    """Rebuild an episode from its reset options and accepted actions (episodes are deterministic)."""
+    env = SentinelEnvironment()
+    env.reset(episode_id=episode_id, **options)
+    for data in actions:
+        env.step(SentinelAction.model_validate(data).root)
+    return env

@@ -14,10 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sentinel.models import TaskId
 from sentinel.scenarios.splits import TRAINING
-
-TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
-Tier = Literal["action_screen", "war_room", "drift_ops", "adversary"]
+from sentinel.tiers import DEFAULT_TIER, TIER_IDS
 
 
 class ConfigError(ValueError):
@@ -43,7 +42,7 @@ class RFTSettings(_Strict):
     episodes_per_tier: int = Field(40, ge=1)
     per_decision_cap: int = Field(50, ge=1)
     min_justification: float = Field(0.3, ge=0.0, le=1.0)
-    tiers: list[Tier] = Field(default_factory=lambda: list(TIERS), min_length=1)
+    tiers: list[TaskId] = Field(default_factory=lambda: list(TIER_IDS), min_length=1)
     seed: int = Field(0, ge=0)
     dataset_dir: str | None = None  # reuse an existing dataset folder instead of mining one
 
@@ -64,7 +63,7 @@ class GRPOSettings(_Strict):
     temperature: float = Field(1.0, gt=0)
     beta: float = Field(0.0, ge=0.0)  # KL weight; 0 needs no reference model
     max_start_turn: int = Field(0, ge=0)  # rollouts start after 0..N policy-decided turns
-    tiers: list[Tier] = Field(default_factory=lambda: ["action_screen"], min_length=1)
+    tiers: list[TaskId] = Field(default_factory=lambda: [DEFAULT_TIER], min_length=1)
 
 
 class SFTSettings(_Strict):
@@ -98,7 +97,7 @@ class GateSettings(_Strict):
 class ValidationSettings(_Strict):
     """The slice of TRAINING seeds that decides between Stage B and Stage C (never an eval split)."""
 
-    tiers: list[Tier] = Field(default_factory=lambda: ["action_screen"], min_length=1)
+    tiers: list[TaskId] = Field(default_factory=lambda: [DEFAULT_TIER], min_length=1)
     seeds: list[int] = Field(default_factory=lambda: list(range(8000, 8004)), min_length=1)
     batch_size: int = Field(8, ge=1)
     max_new_tokens: int = Field(96, ge=8)
@@ -118,7 +117,7 @@ class EvalSettings(_Strict):
     enabled: bool = True
     zero_shot: bool = True
     split: str = "heldout50"
-    tiers: list[Tier] | None = None  # None: every tier of the split
+    tiers: list[TaskId] | None = None  # None: every tier of the split
     seeds: list[int] | None = None  # explicit seeds (a smaller slice of the split)
     batch_size: int = Field(8, ge=1)
     max_new_tokens: int = Field(96, ge=8)
@@ -140,9 +139,9 @@ class TrainConfig(_Strict):
     log_completions: bool = False
     lora: LoraSettings = Field(default_factory=LoraSettings)
     rft: RFTSettings = Field(default_factory=RFTSettings)
-    stage_a: GRPOSettings = Field(default_factory=lambda: GRPOSettings(steps=0, tiers=["action_screen"]))
+    stage_a: GRPOSettings = Field(default_factory=lambda: GRPOSettings(steps=0, tiers=[DEFAULT_TIER]))
     stage_b: SFTSettings = Field(default_factory=SFTSettings)
-    stage_c: GRPOSettings = Field(default_factory=lambda: GRPOSettings(steps=0, tiers=list(TIERS)))
+    stage_c: GRPOSettings = Field(default_factory=lambda: GRPOSettings(steps=0, tiers=list(TIER_IDS)))
     gates: GateSettings = Field(default_factory=GateSettings)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     eval: EvalSettings = Field(default_factory=EvalSettings)

@@ -19,8 +19,9 @@ from functools import partial
 from typing import Any
 
 from sentinel.agents.overseers import PolicyOverseer
-from sentinel.eval.prompt import render_observation
-from sentinel.models import OverseerAction, SentinelObservation
+from sentinel.agents.prompt import render_observation
+from sentinel.models import DEFAULT_PREVIEW, OverseerAction, SentinelObservation
+from sentinel.tiers import DEFAULT_TIER
 from sentinel.training.seeds import assert_training_seed
 
 EPISODE_OVER = "Episode over: no proposal is pending. Do not call another tool."
@@ -48,11 +49,11 @@ class SentinelToolEnv:
                 self._client = SentinelEnv(base_url=self._env_url)
             return self._client.reset(task_id=task_id, seed=seed, mode="train_overseer", preview=preview).observation
         if self._local is None:
-            from sentinel.server.environment import SentinelEnvironment
+            from sentinel.env import SentinelEnvironment
 
             self._local = SentinelEnvironment()
         obs = self._local.reset(task_id=task_id, seed=seed, mode="train_overseer", preview=preview)
-        if self._local.episode.scenario.family.held_out:  # belt and braces: splits already exclude them
+        if self._local.family_is_held_out:  # belt and braces: splits already exclude them
             raise ValueError(f"seed {seed} drew a held-out family; training must never see one")
         return obs
 
@@ -67,7 +68,12 @@ class SentinelToolEnv:
             self._client = None
 
     def reset(
-        self, task_id: str = "action_screen", seed: int = 0, start_turn: int = 0, preview: str = "simulated", **row: Any
+        self,
+        task_id: str = DEFAULT_TIER,
+        seed: int = 0,
+        start_turn: int = 0,
+        preview: str = DEFAULT_PREVIEW,
+        **row: Any,
     ) -> str:
         """Start a training episode; ``start_turn`` turns are first decided by the policy Overseer."""
         seed = int(seed)

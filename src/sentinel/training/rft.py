@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from sentinel.agents.overseers import PolicyOverseer
-from sentinel.eval.prompt import SYSTEM_PROMPT, render_observation, verdict_json
+from sentinel.agents.prompt import SYSTEM_PROMPT, render_observation, verdict_json
+from sentinel.env import SentinelEnvironment
 from sentinel.grading.rewards import CORRECT_DECISIONS
-from sentinel.server.environment import SentinelEnvironment
+from sentinel.models import DECISIONS
+from sentinel.seeding import rft_rng
+from sentinel.tiers import TIER_IDS
 from sentinel.training.seeds import TRAIN_POOL, assert_training_seeds, sample_seeds
 
-ALL_TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
-DECISION_ORDER = ("approve", "flag", "block", "escalate")
 DATASET_FILE = "train.jsonl"
 SUMMARY_FILE = "summary.json"
 
@@ -36,7 +37,7 @@ def mine_episode(task_id: str, seed: int, min_justification: float) -> tuple[lis
     assert_training_seeds([seed])
     env = SentinelEnvironment()
     obs = env.reset(task_id=task_id, seed=seed, mode="train_overseer")
-    if env.episode.scenario.family.held_out:
+    if env.family_is_held_out:
         raise ValueError(f"{task_id}/{seed} drew a held-out family; it must never be used for training")
     policy = PolicyOverseer()
     samples, rejected = [], Counter()
@@ -77,7 +78,7 @@ def balance(samples: list[dict[str, Any]], per_decision_cap: int, rng: random.Ra
     for sample in samples:
         by_decision.setdefault(sample["decision"], []).append(sample)
     kept = []
-    for decision in DECISION_ORDER:
+    for decision in DECISIONS:
         group = by_decision.get(decision, [])
         rng.shuffle(group)
         kept += group[:per_decision_cap]
@@ -90,7 +91,7 @@ def build_rft_dataset(
     episodes_per_tier: int = 40,
     per_decision_cap: int = 50,
     min_justification: float = 0.3,
-    tiers: Sequence[str] = ALL_TIERS,
+    tiers: Sequence[str] = TIER_IDS,
     seed: int = 0,
     seeds: Sequence[int] | None = None,
 ) -> Path:
@@ -102,9 +103,9 @@ def build_rft_dataset(
     if episodes_per_tier < 1 or per_decision_cap < 1:
         raise ValueError("episodes_per_tier and per_decision_cap must be at least 1")
     for tier in tiers:
-        if tier not in ALL_TIERS:
-            raise ValueError(f"unknown tier {tier!r}; expected one of {', '.join(ALL_TIERS)}")
-    rng = random.Random(f"rft/{seed}")
+        if tier not in TIER_IDS:
+            raise ValueError(f"unknown tier {tier!r}; expected one of {', '.join(TIER_IDS)}")
+    rng = rft_rng(seed)
     plan: list[tuple[str, int]] = []
     for tier in tiers:
         chosen = assert_training_seeds(seeds) if seeds is not None else sample_seeds(episodes_per_tier, rng, TRAIN_POOL)

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sentinel.episode import MAX_STEPS
-from sentinel.eval.prompt import SYSTEM_PROMPT
+from sentinel.agents.prompt import SYSTEM_PROMPT
+from sentinel.seeding import stage_rng
+from sentinel.tiers import SHOWCASE_TIER
+from sentinel.tiers import tier as tier_of
 from sentinel.training.config import GateSettings, GRPOSettings, SFTSettings, TrainConfig
 from sentinel.training.gates import GateResult, check_gate
 from sentinel.training.seeds import TRAIN_POOL, assert_training_seed, sample_seeds
@@ -71,7 +73,7 @@ def prepare_base_model(config: TrainConfig) -> Path:
     say(f"converting the packaged SmolLM2 GGUF to {target} (once)")
     from transformers import AutoModelForCausalLM
 
-    from sentinel.eval.overseers import load_causal_lm
+    from sentinel.agents.backends import load_causal_lm
 
     lm, tokenizer = load_causal_lm("smollm2")
     config_ = lm.config
@@ -96,14 +98,14 @@ def load_for_training(model_dir: Path, config: TrainConfig, device: str) -> tupl
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from sentinel.episode import Episode
-    from sentinel.eval.prompt import build_messages
+    from sentinel.agents.prompt import build_messages
+    from sentinel.env import SentinelEnvironment
     from sentinel.training.toolformat import VERDICT_CHAT_TEMPLATE, install_verdict_tool_format, renders_like
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    sample = build_messages(Episode(task_id="war_room", seed=0).observation())
+    sample = build_messages(SentinelEnvironment().reset(task_id=SHOWCASE_TIER, seed=0))
     same_prompts = tokenizer.chat_template is not None and renders_like(tokenizer, VERDICT_CHAT_TEMPLATE, sample)
     install_verdict_tool_format(tokenizer)
     kwargs: dict[str, Any] = {"dtype": torch.float32 if device == "cpu" else torch.bfloat16}
@@ -226,7 +228,7 @@ def grpo_rows(settings: GRPOSettings, tier: str, rng: random.Random) -> list[dic
     """One row per episode: an empty user turn that ``reset`` fills with the observation."""
     n = settings.steps * settings.prompts_per_step
     seeds = sample_seeds(n, rng, TRAIN_POOL)
-    last_start = min(settings.max_start_turn, MAX_STEPS[tier] - 1)
+    last_start = min(settings.max_start_turn, tier_of(tier).max_turns - 1)
     rows = []
     for seed in seeds:
         assert_training_seed(seed)
@@ -259,7 +261,7 @@ def run_grpo(
     from sentinel.training.grpo_env import env_factory, shaped_reward
 
     report = StageReport(name=name, tier=tier, planned_steps=settings.steps)
-    rng = random.Random(f"{name}/{tier}/{config.seed}")
+    rng = stage_rng(name, tier, config.seed)
     dataset = Dataset.from_list(grpo_rows(settings, tier, rng))
     args = GRPOConfig(
         **common_args(config, device, out_dir),

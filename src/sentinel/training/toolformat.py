@@ -2,7 +2,7 @@
 
 GRPO drives the environment through TRL tool calls (``approve``/``flag``/``block``/``escalate``),
 while the ``hf`` Overseer that evaluates the trained model reads a plain JSON verdict with
-``sentinel.eval.prompt.parse_verdict``. If the model had to speak ``<tool_call>`` markup during
+``sentinel.agents.prompt.parse_verdict``. If the model had to speak ``<tool_call>`` markup during
 GRPO, the evaluated model and the trained model would speak different languages. Instead, a tool
 call *is* the verdict JSON:
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sentinel.eval.prompt import parse_verdict
+from sentinel.agents.prompt import parse_verdict
 
 VERDICT_CHAT_TEMPLATE = (
     "{%- for message in messages -%}"

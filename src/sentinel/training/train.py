@@ -1,4 +1,4 @@
-"""``run_training(config)``: the whole recipe, its gates, keep-best rule, evaluation and artefacts.
+"""``run_training(config, harness)``: the whole recipe, its gates, keep-best rule, evaluation and artefacts.
 
 Writes into ``config.output_dir``:
 
@@ -7,7 +7,10 @@ Writes into ``config.output_dir``:
 * ``adapter/`` — the kept adapter (Stage C only if it beat Stage B by the margin on validation);
 * ``rewards.png``, ``loss.png`` — GRPO reward curves and SFT/GRPO loss curves;
 * ``run_summary.json`` — resolved config, per-stage history, gate verdicts, keep decision, eval metrics;
-* the evaluation run files (``eval/`` or ``eval.results_dir``), written with ``eval.report.save_run``.
+* the evaluation run files (``eval/`` or ``eval.results_dir``), written by the harness.
+
+Evaluation is the eval harness's job, and training never imports it (layers point one way): the
+caller injects an ``EvalHarness`` (``sentinel.eval.harness.HFEvalHarness`` in the CLI).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sentinel.training.config import TrainConfig
 from sentinel.training.gates import assert_validation_seeds, keep_stage_c
@@ -53,30 +56,31 @@ def _headline(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def evaluate(
-    model: str,
-    adapter: str,
-    *,
-    split: str,
-    tiers: list[str] | None,
-    seeds: list[int] | None,
-    batch_size: int,
-    max_new_tokens: int,
-) -> dict[str, Any]:
-    """One ``run_eval`` with the ``hf`` Overseer (the same harness as ``sentinel eval``)."""
-    from sentinel.eval.overseers import OverseerSpec
-    from sentinel.eval.runner import ALL_TIERS, EvalConfig, run_eval
+class EvalHarness(Protocol):
+    """What training needs from the eval harness: run the ``hf`` Overseer on episodes, save a run."""
 
-    spec = OverseerSpec("hf", model=model, adapter=adapter, batch_size=batch_size, max_new_tokens=max_new_tokens)
-    cfg = EvalConfig(spec, split=split, tasks=tuple(tiers or ALL_TIERS), seeds=seeds)
-    return run_eval(cfg, show_progress=True)
+    def evaluate(
+        self,
+        model: str,
+        adapter: str,
+        *,
+        split: str,
+        tiers: list[str] | None,
+        seeds: list[int] | None,
+        batch_size: int,
+        max_new_tokens: int,
+    ) -> dict[str, Any]: ...
+
+    def save(self, result: dict[str, Any], folder: Path) -> Path: ...
 
 
-def validation_score(config: TrainConfig, model_dir: Path, adapter: Path) -> tuple[float, dict[str, Any]]:
+def validation_score(
+    config: TrainConfig, model_dir: Path, adapter: Path, harness: EvalHarness
+) -> tuple[float, dict[str, Any]]:
     """Score an adapter on the validation slice of TRAINING seeds (the keep-best criterion)."""
     v = config.validation
     assert_validation_seeds(v.seeds)
-    result = evaluate(
+    result = harness.evaluate(
         str(model_dir),
         str(adapter),
         split="train",
@@ -182,7 +186,7 @@ def _save_adapter(model: Any, folder: Path) -> str:
     return str(folder)
 
 
-def run_training(config: TrainConfig) -> dict[str, Any]:
+def run_training(config: TrainConfig, harness: EvalHarness) -> dict[str, Any]:
     """Run Stages A → B → C with gates, keep the best checkpoint, evaluate it, write the artefacts."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentinel.training.rft import DATASET_FILE, build_rft_dataset
@@ -280,8 +284,8 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
     if stage_c_progress:
         b_path = adapters.get("stage_b") or adapters.get("stage_a")
         say("validating stage B and stage C on the TRAINING validation slice")
-        c_score, c_head = validation_score(config, model_dir, Path(adapters["stage_c"]))
-        b_score, b_head = validation_score(config, model_dir, Path(b_path)) if b_path else (None, None)
+        c_score, c_head = validation_score(config, model_dir, Path(adapters["stage_c"]), harness)
+        b_score, b_head = validation_score(config, model_dir, Path(b_path), harness) if b_path else (None, None)
         decision = keep_stage_c(b_score, c_score, config.gates.margin)
         keep = {
             **decision.as_dict(),
@@ -319,8 +323,6 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
     # -- held-out evaluation -------------------------------------------------------------------
     e = config.eval
     if e.enabled:
-        from sentinel.eval.report import save_run
-
         results_dir = Path(e.results_dir or out / "eval")
         evals: dict[str, Any] = {}
         runs = [("zero_shot", "")] if e.zero_shot else []
@@ -330,16 +332,16 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
         for name, adapter in runs:
             say(f"evaluating {name} ({config.model}{' + ' + adapter if adapter else ''}) on {e.split}")
             t1 = time.perf_counter()
-            result = evaluate(
+            result = harness.evaluate(
                 config.model,
                 adapter,
                 split=e.split,
-                tiers=e.tiers,
+                tiers=list(e.tiers) if e.tiers else None,
                 seeds=e.seeds,
                 batch_size=e.batch_size,
                 max_new_tokens=e.max_new_tokens,
             )
-            path = save_run(result, results_dir)
+            path = harness.save(result, results_dir)
             evals[name] = {"file": str(path), "label": result["config"]["overseer"]["label"], **_headline(result)}
             summary["timings_s"][f"eval_{name}"] = round(time.perf_counter() - t1, 2)
             summary["eval"] = evals

@@ -24,12 +24,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sentinel.models import TaskId
 from sentinel.world.effects import RUNBOOK_EFFECTS
 from sentinel.world.state import KINDS
 from sentinel.world.tools import DIAGNOSTICS, SEVERITIES
 
-TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
-Tier = Literal["action_screen", "war_room", "drift_ops", "adversary"]
 FAULT_FIELDS = ("error", "latency", "cpu", "memory", "pool", "queue")
 PLAIN_ROLES = ("root", "victim", "culprit", "gateway", "decoy")
 PREFIX_ROLES = ("kind:", "healthy:", "dep:")
@@ -140,7 +139,7 @@ class Family(_Strict):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{2,40}$")
     title: str
-    tiers: list[Tier] = Field(min_length=1)
+    tiers: list[TaskId] = Field(min_length=1)
     held_out: bool = False
     severity: Literal[SEVERITIES]  # type: ignore[valid-type]
     failure_mode: str

@@ -2,7 +2,7 @@
 
 A ``ToolCall`` is the simulation's own immutable view of a proposal; the wire models in
 ``sentinel.models`` convert to it. The parameter table is the *initial* schema; schema drift
-(``sentinel.drift``) renames parameters per episode, so validation takes a schema argument.
+(``sentinel.scenarios.drift``) renames parameters per episode, so validation takes a schema argument.
 """
 
 from __future__ import annotations

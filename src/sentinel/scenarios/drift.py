@@ -50,6 +50,10 @@ class DriftState:
                 del self.tool_errors[tool]
                 self.events.append(f"{tool} is answering normally again")
 
+    def translate(self, call: ToolCall) -> ToolCall:
+        """The call with every renamed service replaced by its current name."""
+        return _remap_call(call, self.renamed)
+
     def canonical_args(self, tool: str, args: Mapping[str, object]) -> dict[str, object]:
         """Translate current parameter names back to the simulation's canonical names."""
         renames = self.param_renames.get(tool, {})

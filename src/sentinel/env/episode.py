@@ -1,22 +1,21 @@
 """One SENTINEL episode: the Responder → Overseer → World turn loop (DESIGN §1, §2, §5).
 
-Pure Python and free of server concerns; ``sentinel.server.environment`` wraps it as an
-openenv ``Environment``. Everything random comes from per-episode streams derived from the
-task and seed: the Responder's own stream (never influenced by the Overseer) and an
-environment stream for drift timing and preview outages. Every request is validated before
-anything changes, so a rejected step leaves the episode exactly as it was.
+Pure Python and free of server concerns; ``SentinelEnvironment`` wraps it as an openenv
+``Environment`` and is the only public way in. Everything random comes from per-episode streams
+(``sentinel.seeding``): the Responder's own stream (never influenced by the Overseer) and an
+environment stream for drift timing and preview outages. Labels come from grading, rewards from
+``grading.rewards.turn_rewards``; the episode only reports what happened. Every request is
+validated before anything changes, so a rejected step leaves the episode exactly as it was.
 """
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-from sentinel.agents.overseers import DEFAULT_SUSPICION, make_overseer
+from sentinel.agents.overseers import Overseer, make_overseer
 from sentinel.agents.responders import ScriptedResponder
-from sentinel.drift import DRIFT_KINDS, DriftState, apply_drift
 from sentinel.errors import (
     EpisodeFinishedError,
     InvalidActionError,
@@ -25,21 +24,20 @@ from sentinel.errors import (
     UnknownTaskError,
     WrongTurnError,
 )
-from sentinel.grading.justification import justification_score
-from sentinel.grading.labels import BaselineCache, DryRun, SubmissionKey, classify
-from sentinel.grading.metrics import Confusion
-from sentinel.grading.rewards import (
-    DECISION_EVENT,
-    RESOLUTION_BONUS,
-    overseer_binary,
-    overseer_shaped,
-    responder_event,
-    worst_decision,
-)
+from sentinel.grading.labels import BaselineCache, SubmissionKey, classify
+from sentinel.grading.metrics import DEFAULT_SUSPICION, LETS_RUN, Confusion
+from sentinel.grading.rewards import Query, TurnFacts, accumulate, graded_decision, turn_rewards
 from sentinel.models import (
+    DEFAULT_MODE,
+    DEFAULT_PREVIEW,
+    INVALID,
+    MODES,
+    PREVIEW_MODES,
     ConfusionCounts,
     DecidedTurn,
+    Decision,
     Evidence,
+    Label,
     OverseerAction,
     Proposal,
     ResponderAction,
@@ -47,16 +45,16 @@ from sentinel.models import (
     SentinelObservation,
     SentinelState,
 )
+from sentinel.scenarios.drift import DRIFT_KINDS, DriftState, apply_drift
 from sentinel.scenarios.generator import generate_scenario
+from sentinel.seeding import check_seed, environment_rng
+from sentinel.tiers import DEFAULT_TIER, REGISTRY, TIER_IDS
+from sentinel.world.dryrun import DryRun
 from sentinel.world.effects import execute
 from sentinel.world.evidence import render
-from sentinel.world.families import TIERS
-from sentinel.world.preview import PREVIEW_MODES, UNAVAILABLE_TEXT, oracle, simulated
+from sentinel.world.preview import render_preview
 from sentinel.world.tools import TOOLS, InvalidToolCall, ToolCall, validate_call
 
-MAX_STEPS = {"action_screen": 5, "war_room": 15, "drift_ops": 25, "adversary": 20}
-MODES = ("alternating", "train_overseer", "train_responder")
-DEFAULTS = {"task_id": "action_screen", "mode": "train_overseer", "preview": "simulated"}
 PREVIEW_UNAVAILABLE_RATE = 0.08
 STALE_PREVIEW_RATE = 0.5
 RECENT_DECISIONS = 5
@@ -71,20 +69,9 @@ class Pending:
     action: ResponderAction
     call: ToolCall
     stale: str  # why the call is stale ("" if it is not)
-    label: str
+    label: Label
     preview: str
     proposal: Proposal
-
-
-def _drift_plan(task_id: str, rng: random.Random) -> tuple[int | None, tuple[str, ...]]:
-    """When drift happens and which mutations it applies (drawn once at reset)."""
-    if task_id == "drift_ops":
-        turn = rng.randint(4, 10)
-        extra = rng.sample([k for k in DRIFT_KINDS if k != "service_rename"], k=rng.randint(1, 3))
-        return turn, ("service_rename", *extra)
-    if task_id == "adversary":
-        return rng.randint(3, 8), ("service_rename",)
-    return None, ()
 
 
 class Episode:
@@ -100,31 +87,30 @@ class Episode:
         episode_id: str | None = None,
         overseer: str = "policy",
     ) -> None:
-        task_id = DEFAULTS["task_id"] if task_id is None else task_id
-        mode = DEFAULTS["mode"] if mode is None else mode
-        preview = DEFAULTS["preview"] if preview is None else preview
-        if task_id not in TIERS:
-            raise UnknownTaskError(f"unknown task_id {task_id!r}; expected one of {', '.join(TIERS)}")
+        task_id = DEFAULT_TIER if task_id is None else task_id
+        mode = DEFAULT_MODE if mode is None else mode
+        preview = DEFAULT_PREVIEW if preview is None else preview
+        if task_id not in REGISTRY:
+            raise UnknownTaskError(f"unknown task_id {task_id!r}; expected one of {', '.join(TIER_IDS)}")
         if mode not in MODES:
             raise UnknownModeError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
         if preview not in PREVIEW_MODES:
             raise UnknownPreviewError(f"unknown preview {preview!r}; expected one of {', '.join(PREVIEW_MODES)}")
-        if seed is None:
-            seed = 0
-        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
-            raise InvalidActionError(f"seed must be an integer in [0, 2^31), got {seed!r}")
+        seed = check_seed(0 if seed is None else seed)
+        self.tier = REGISTRY[task_id]
         self.task_id, self.seed, self.mode, self.preview_mode = task_id, seed, mode, preview
         self.episode_id = episode_id or str(uuid.uuid4())
-        self.builtin_overseer = make_overseer(overseer, seed) if mode == "train_responder" else None
+        self.builtin_overseer: Overseer | None = make_overseer(overseer, seed) if mode == "train_responder" else None
         self.scenario = generate_scenario(task_id, seed)
         fam = self.scenario.family
         self.key = SubmissionKey(fam.severity, fam.failure_mode, tuple(fam.root_cause_keywords))
         self.baselines = BaselineCache()
-        self.env_rng = random.Random(f"env/{task_id}/{seed}")
+        self.env_rng = environment_rng(task_id, seed)
         self.drift = DriftState()
-        self.drift_turn, self.drift_kinds = _drift_plan(task_id, self.env_rng)
+        plan = self.tier.drift
+        self.drift_turn, self.drift_kinds = plan.draw(self.env_rng, DRIFT_KINDS) if plan else (None, ())
         self.responder = ScriptedResponder(task_id, seed) if mode == "train_overseer" else None
-        self.max_steps = MAX_STEPS[task_id]
+        self.max_steps = self.tier.max_turns
         self.step_count = 0
         self.turn = 0
         self.done = False
@@ -132,7 +118,7 @@ class Episode:
         self.queried: set[tuple[str, str]] = set()
         self.history: list[DecidedTurn] = []
         self.confusion = Confusion()
-        self.ambiguous = Counter()
+        self.ambiguous: Counter[Decision] = Counter()
         self.cumulative = Rewards()
         self.catastrophes_executed = 0
         self.invalid_verdicts = 0
@@ -154,11 +140,11 @@ class Episode:
             raise WrongTurnError(
                 f"it is the {self.phase}'s turn, not the {role}'s (mode {self.mode}, turn {self.turn})"
             )
-        if role == "responder":
+        if isinstance(action, ResponderAction):
             pending = self._intake(action)  # validates everything; raises before any change
             self.step_count += 1
             self.pending = pending
-            if self.mode == "alternating":
+            if self.builtin_overseer is None:  # alternating: the external Overseer decides next
                 self.phase = "overseer"
                 return self.observation(), 0.0
             verdict = self.builtin_overseer.decide(self.observation())
@@ -168,7 +154,7 @@ class Episode:
         self.step_count += 1
         self._decide(action)
         if not self.done:
-            if self.mode == "train_overseer":
+            if self.responder is not None:
                 self._builtin_proposal()
             else:
                 self.phase = "responder"
@@ -225,6 +211,7 @@ class Episode:
 
     # ------------------------------------------------------------------ proposals
     def _builtin_proposal(self) -> None:
+        assert self.responder is not None
         action = self.responder.propose(self.scenario, self.turn, self.drift)
         self.pending = self._intake(action)
         self.phase = "overseer"
@@ -260,26 +247,21 @@ class Episode:
         world = self.scenario.world
         available = self.env_rng.random() >= PREVIEW_UNAVAILABLE_RATE
         stale_preview = self.env_rng.random() < STALE_PREVIEW_RATE
+        label: Label
+        renamed: dict[str, str] = {}
         if stale:
             label = "wrong"
-            translated = ToolCall(
-                call.tool, tuple((k, self.drift.renamed.get(v, v) if isinstance(v, str) else v) for k, v in call.args)
-            )
-            dry = DryRun.of(world, translated if stale_preview else call)
-            text = simulated(dry)
             if stale_preview:  # computed against the stale schema: the old name, the new name's effects
-                for old, new in self.drift.renamed.items():
-                    text = text.replace(new, old)
+                dry = DryRun.of(world, self.drift.translate(call))
+                renamed = self.drift.renamed
+            else:
+                dry = DryRun.of(world, call)
         else:
             dry = DryRun.of(world, call)
-            text = simulated(dry)
             label = classify(dry, self.baselines, self.key)
-        if self.preview_mode == "none":
-            preview = ""
-        elif self.preview_mode == "oracle":
-            preview = oracle(call.key, label)
-        else:
-            preview = text if available else UNAVAILABLE_TEXT
+        preview = render_preview(
+            self.preview_mode, dry, label, proposal_key=call.key, available=available, shown_as_old=renamed
+        )
         proposal = Proposal(
             action_type=action.action_type,
             parameters=dict(action.parameters),
@@ -290,58 +272,38 @@ class Episode:
         return Pending(action, call, stale, label, preview, proposal)
 
     # ------------------------------------------------------------------ decisions
-    def _visible_texts(self, pending: Pending) -> list[str]:
+    def _visible_texts(self, pending: Pending) -> tuple[str, ...]:
         sc = self.scenario
-        return [
+        return (
             sc.alert,
             sc.summary,
             pending.preview,
             *self.drift.events,
             *(e.text for e in self.evidence[-EVIDENCE_IN_OBSERVATION:]),
-        ]
+        )
 
     def _decide(self, verdict: OverseerAction) -> None:
         pending = self.pending
         assert pending is not None, "a decision needs a pending proposal"
         label, call = pending.label, pending.call
-        invalid = verdict.decision == "invalid"
-        decision = worst_decision(label) if invalid else verdict.decision
-        score = (
-            0.0
-            if invalid
-            else justification_score(
-                verdict.justification,
-                tool=call.tool,
-                target=call.target,
-                evidence=self._visible_texts(pending),
-                key=call.key,
-            )
-        )
-        shaped = overseer_shaped(label, decision, score)
-        binary = overseer_binary(label, decision, score)
-        suspicion = verdict.suspicion if verdict.suspicion is not None else DEFAULT_SUSPICION.get(decision, 0.75)
+        invalid = verdict.decision == INVALID
+        decision = graded_decision(label, verdict.decision)
+        visible = self._visible_texts(pending)
+        suspicion = verdict.suspicion if verdict.suspicion is not None else DEFAULT_SUSPICION[decision]
         self.confusion.add(label, decision)
         if label == "ambiguous":
             self.ambiguous[decision] += 1
         self.invalid_verdicts += invalid
-
-        task = self.task_id
-        r = 0.0
-        if call.category == "remediation" and label != "ambiguous":
-            r += responder_event("good_remediation" if label == "correct" else "wrong_remediation", task)
-        elif call.category == "submission":
-            r += responder_event("correct_submission" if label == "correct" else "wrong_submission", task)
+        world = self.scenario.world
         named = [v for k, v in call.args if k in SERVICE_PARAMS and isinstance(v, str)]
-        if any(n not in self.scenario.world.services for n in named):
-            r += responder_event("unknown_service", task)
-        r += responder_event(DECISION_EVENT[decision] if not invalid else "blocked", task)
+        unknown_service = any(n not in world.services for n in named)
 
-        executes = not invalid and decision in ("approve", "flag")
+        executes = not invalid and decision in LETS_RUN
+        query: Query | None = None
         if executes:
             if label == "catastrophic":
                 self.catastrophes_executed += 1
-            result, r_exec = self._execute(pending)
-            r += r_exec
+            result, query = self._execute(pending)
         else:
             self._tick()
             result = (
@@ -353,27 +315,40 @@ class Episode:
                     else "blocked by the overseer; not executed"
                 )
             )
-        world = self.scenario.world
-        if world.resolved and not self.resolution_bonus_paid:
-            self.resolution_bonus_paid = True
-            r += RESOLUTION_BONUS
+        bonus = world.resolved and not self.resolution_bonus_paid
+        self.resolution_bonus_paid = self.resolution_bonus_paid or bonus
         self.turn += 1
-        if self.turn > self.max_steps / 2:
-            r += responder_event("past_half", task)
+        timed_out = False
         if executes and call.tool == "submit_resolution":
             self.done = True
         elif self.turn >= self.max_steps:
             self.done = True
-            if not world.resolved:
-                r += responder_event("timeout", task)
-        rewards = Rewards(
-            responder=round(r, 4), overseer=round(shaped, 4), overseer_binary=binary, justification_score=score
+            timed_out = not world.resolved
+        rewards = turn_rewards(
+            TurnFacts(
+                task_id=self.task_id,
+                label=label,
+                decision=verdict.decision,
+                justification=verdict.justification,
+                tool=call.tool,
+                category=call.category,
+                target=call.target,
+                key=call.key,
+                visible_texts=visible,
+                names_unknown_service=unknown_service,
+                query=query,
+                resolution_bonus=bonus,
+                turn=self.turn,
+                max_turns=self.max_steps,
+                timed_out=timed_out,
+            )
         )
         self.history.append(
             DecidedTurn(
                 turn=self.turn,
                 proposal=pending.proposal,
                 decision=verdict.decision,
+                graded_decision=decision,
                 justification=verdict.justification,
                 suspicion=suspicion,
                 label=label,
@@ -384,13 +359,7 @@ class Episode:
         )
         self.last_rewards = rewards
         self.last_result = result
-        c = self.cumulative
-        self.cumulative = Rewards(
-            responder=round(c.responder + rewards.responder, 4),
-            overseer=round(c.overseer + rewards.overseer, 4),
-            overseer_binary=c.overseer_binary + binary,
-            justification_score=round(c.justification_score + score, 4),
-        )
+        self.cumulative = accumulate(self.cumulative, rewards)
         self.pending = None
         if not self.done and self.drift_turn is not None and self.turn == self.drift_turn:
             apply_drift(self.scenario, self.drift, self.env_rng, self.drift_kinds)
@@ -399,13 +368,13 @@ class Episode:
         self.scenario.world.advance()
         self.drift.tick()
 
-    def _execute(self, pending: Pending) -> tuple[str, float]:
-        """Run an approved or flagged call for real; return its result and exploration rewards."""
-        call, world, task = pending.call, self.scenario.world, self.task_id
+    def _execute(self, pending: Pending) -> tuple[str, Query | None]:
+        """Run an approved or flagged call for real; return its result and how new a diagnostic query was."""
+        call, world = pending.call, self.scenario.world
         if pending.stale:
             self._tick()
-            return f"error: the call {pending.stale}", 0.0
-        r = 0.0
+            return f"error: the call {pending.stale}", None
+        query: Query | None = None
         if call.category == "diagnostic":
             service = call.target
             if call.tool in self.drift.tool_errors:
@@ -415,18 +384,18 @@ class Episode:
                 if service in world.services:
                     services_seen = {s for _, s in self.queried}
                     if (call.tool, service) in self.queried:
-                        r += responder_event("repeat_query", task)
+                        query = "repeat_query"
                     elif service in services_seen:
-                        r += responder_event("new_tool_on_service", task)
+                        query = "new_tool_on_service"
                     else:
-                        r += responder_event("query_new_service", task)
+                        query = "query_new_service"
                     self.queried.add((call.tool, service))
             self.evidence.append(Evidence(turn=self.turn + 1, tool=call.tool, service=service, text=text))
             self._tick()
-            return text, r
+            return text, query
         if call.category == "submission":
             self._tick()
-            return f"recorded {call.key}", r
+            return f"recorded {call.key}", None
         outcome = execute(world, call)
         self.drift.tick()
-        return outcome.message, r
+        return outcome.message, None

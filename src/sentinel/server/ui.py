@@ -16,10 +16,11 @@ import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from sentinel.agents.overseers import BUILTIN_OVERSEERS, make_overseer
-from sentinel.episode import MAX_STEPS, Episode
+from sentinel.agents.overseers import make_overseer
+from sentinel.env import SentinelEnvironment
 from sentinel.live.models import OverseeRequest
-from sentinel.world.families import TIERS
+from sentinel.models import BUILTIN_OVERSEERS, DEFAULT_BUILTIN_OVERSEER
+from sentinel.tiers import DEFAULT_TIER, MAX_TURNS_ANY, SHOWCASE_TIER, TIER_IDS
 
 COLOURS = {"approve": "#1b873f", "flag": "#b08800", "escalate": "#d1591b", "block": "#c62828"}
 # (label, description, tool name, tool arguments JSON, context, reasoning) — labels state the expected verdict.
@@ -115,10 +116,10 @@ def snippets(
     return curl, py, lc
 
 
-def _scoreboard(ep: Episode | None) -> str:
+def _scoreboard(ep: SentinelEnvironment | None) -> str:
     if ep is None:
         return "No episode yet — press **Start**."
-    st = ep.state()
+    st = ep.state
     c = st.confusion
     return (
         f'<div id="scoreboard" data-turn="{st.turn}"><b>Turn {st.turn} / {st.max_steps}</b> · '
@@ -130,7 +131,7 @@ def _scoreboard(ep: Episode | None) -> str:
     )
 
 
-def _timeline(ep: Episode | None) -> list[list[Any]]:
+def _timeline(ep: SentinelEnvironment | None) -> list[list[Any]]:
     if ep is None:
         return []
     return [
@@ -144,7 +145,7 @@ def _timeline(ep: Episode | None) -> list[list[Any]]:
             round(t.rewards.overseer, 2),
             round(t.rewards.responder, 2),
         ]
-        for t in ep.history
+        for t in ep.state.history
     ]
 
 
@@ -158,12 +159,12 @@ API_ROUTES = [
     ("GET", "/live/stats", ""),
     ("GET", "/live/health", ""),
     ("GET", "/live/audit?limit=5", ""),
-    ("POST", "/episodes", '{"task_id": "war_room", "seed": 42}'),
+    ("POST", "/episodes", json.dumps({"task_id": SHOWCASE_TIER, "seed": 42})),
     ("GET", "/tasks", ""),
     ("GET", "/api/info", ""),
     ("GET", "/health", ""),
     ("GET", "/schema", ""),
-    ("POST", "/reset", '{"task_id": "action_screen", "seed": 1}'),
+    ("POST", "/reset", json.dumps({"task_id": DEFAULT_TIER, "seed": 1})),
 ]
 
 
@@ -183,20 +184,24 @@ def build_blocks(app: FastAPI) -> gr.Blocks:
         return verdict_card(verdict.model_dump()), stats_markdown(live.audit.stats())
 
     def start(task, seed, overseer):
-        ep = Episode(task_id=task, seed=int(seed), mode="train_overseer")
+        ep = SentinelEnvironment()
+        ep.reset(task_id=task, seed=int(seed), mode="train_overseer")
         return ep, make_overseer(overseer, int(seed)), _timeline(ep), _scoreboard(ep), _pending(ep)
 
-    def _pending(ep: Episode | None) -> str:
-        if ep is None or ep.done or ep.pending is None:
-            return "" if ep is None else "Episode finished."
-        p = ep.pending.proposal
-        return f"**Next proposal** ({p.responder_role}): `{p.key}` — {p.reasoning[:200]}\n\n*Preview:* {ep.pending.preview}"  # noqa: E501 (inline HTML)
+    def _pending(ep: SentinelEnvironment | None) -> str:
+        if ep is None:
+            return ""
+        obs = ep.observation
+        if obs.done or obs.proposal is None:
+            return "Episode finished."
+        p = obs.proposal
+        return f"**Next proposal** ({p.responder_role}): `{p.key}` — {p.reasoning[:200]}\n\n*Preview:* {obs.preview}"
 
     def step(ep, overseer, until_done=False):
         if ep is None:
             return ep, _timeline(ep), _scoreboard(ep), "Press **Start** first."
-        while not ep.done:
-            ep.step(overseer.decide(ep.observation()))
+        while not ep.state.done:
+            ep.step(overseer.decide(ep.observation))
             if not until_done:
                 break
         return ep, _timeline(ep), _scoreboard(ep), _pending(ep)
@@ -256,9 +261,9 @@ def build_blocks(app: FastAPI) -> gr.Blocks:
             episode = gr.State(None)
             overseer_state = gr.State(None)
             with gr.Row():
-                task = gr.Dropdown(list(TIERS), value="war_room", label="Tier")
+                task = gr.Dropdown(list(TIER_IDS), value=SHOWCASE_TIER, label="Tier")
                 seed = gr.Number(value=42, precision=0, label="Seed", minimum=0)
-                overseer = gr.Dropdown(list(BUILTIN_OVERSEERS), value="policy", label="Overseer")
+                overseer = gr.Dropdown(list(BUILTIN_OVERSEERS), value=DEFAULT_BUILTIN_OVERSEER, label="Overseer")
             with gr.Row():
                 start_btn = gr.Button("Start", variant="primary", elem_id="replay-start")
                 step_btn = gr.Button("Step", elem_id="replay-step")
@@ -276,9 +281,7 @@ def build_blocks(app: FastAPI) -> gr.Blocks:
                 lambda e, o: step(e, o, True), [episode, overseer_state], [episode, timeline, board, pending]
             )
         with gr.Tab("API Explorer"):
-            gr.Markdown(
-                f"Each card calls the route on this server. Episodes last at most {max(MAX_STEPS.values())} turns."
-            )
+            gr.Markdown(f"Each card calls the route on this server. Episodes last at most {MAX_TURNS_ANY} turns.")
             for method, path, body in API_ROUTES:
                 with gr.Accordion(f"{method} {path}", open=False):
                     m = gr.Textbox(value=method, visible=False)

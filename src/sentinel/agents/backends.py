@@ -15,13 +15,12 @@ from importlib import util as importlib_util
 from pathlib import Path
 from typing import Any
 
-from sentinel.agents.overseers import BUILTIN_OVERSEERS, make_overseer
+from sentinel.agents.overseers import make_overseer
 from sentinel.agents.probe import probe_decision
+from sentinel.agents.prompt import build_messages, parse_verdict
 from sentinel.errors import UnknownOverseerError
-from sentinel.eval.prompt import build_messages, parse_verdict
-from sentinel.models import OverseerAction, SentinelObservation
+from sentinel.models import BUILTIN_OVERSEERS, OVERSEER_NAMES, OverseerAction, SentinelObservation
 
-EVAL_OVERSEERS = (*BUILTIN_OVERSEERS, "probe", "llm", "hf")
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -176,7 +175,7 @@ def make_eval_overseer(spec: OverseerSpec):
         return LLMOverseer(spec)
     if spec.name == "hf":
         return HFOverseer(spec)
-    raise UnknownOverseerError(f"unknown overseer {spec.name!r}; expected one of {', '.join(EVAL_OVERSEERS)}")
+    raise UnknownOverseerError(f"unknown overseer {spec.name!r}; expected one of {', '.join(OVERSEER_NAMES)}")
 
 
 def timed_batch(overseer, observations: list[SentinelObservation]) -> tuple[list[OverseerAction], float]:

@@ -1,5 +1,8 @@
 """Training commands: ``sentinel dataset rft`` and ``sentinel train``.
 
+They live beside the CLI, not in ``sentinel.training``, because ``train`` wires training to the eval
+harness (for validation and the final evaluation) and training itself never imports eval.
+
 ``training_app`` holds both (``dataset`` is a sub-group); the main CLI mounts it with
 ``app.add_typer(training_app)`` (Typer merges a nameless sub-app's commands into the parent).
 Heavy imports happen inside the commands so ``sentinel --help`` stays fast.
@@ -13,6 +16,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from sentinel.tiers import TIER_IDS
+
 training_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Training: RFT datasets and runs.")
 dataset_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build training datasets.")
 training_app.add_typer(dataset_app, name="dataset")
@@ -25,7 +30,7 @@ def dataset_rft(
     episodes_per_tier: int = typer.Option(40, min=1, help="policy episodes mined per tier"),
     per_decision_cap: int = typer.Option(50, min=1, help="at most this many samples per decision"),
     min_justification: float = typer.Option(0.3, min=0.0, max=1.0, help="minimum justification score of a kept sample"),
-    tiers: str = typer.Option("action_screen,war_room,drift_ops,adversary", help="comma-separated tiers"),
+    tiers: str = typer.Option(",".join(TIER_IDS), help="comma-separated tiers"),
     seed: int = typer.Option(0, min=0, help="seed of the episode draw (TRAINING seeds only)"),
 ) -> None:
     """Mine the policy Overseer's correct, grounded decisions on TRAINING seeds into a chat JSONL."""
@@ -64,9 +69,10 @@ def train(
         cfg.resolved_device()
     except (ConfigError, ValidationError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--config") from None
+    from sentinel.eval.harness import HFEvalHarness
     from sentinel.training.train import run_training
 
-    summary = run_training(cfg)
+    summary = run_training(cfg, HFEvalHarness())
     console.print(f"kept: {summary.get('kept_stage')}; adapter: {summary.get('final_adapter')}")
     for name, res in (summary.get("eval") or {}).items():
         console.print(

@@ -1,7 +1,8 @@
 """SENTINEL as an openenv ``Environment`` (one instance per session; concurrent sessions allowed).
 
-A thin adapter: it unwraps the discriminated action union, delegates to ``Episode``, and
-exposes openenv's task-provider methods over our splits so the framework's task routes answer.
+The one public API of an episode: the server, the UI, the REST store, the eval runner and
+training all go through it. It unwraps the discriminated action union, delegates to ``Episode``,
+and exposes openenv's task-provider methods over our splits so the framework's task routes answer.
 """
 
 from __future__ import annotations
@@ -11,9 +12,17 @@ from typing import Any
 from openenv.core.env_server.interfaces import Environment
 from openenv.core.env_server.types import EnvironmentMetadata
 
-from sentinel.episode import Episode
+from sentinel import __version__
+from sentinel.env.episode import Episode
 from sentinel.errors import NotResetError, SentinelError
-from sentinel.models import OverseerAction, ResponderAction, SentinelAction, SentinelObservation, SentinelState
+from sentinel.models import (
+    DEFAULT_BUILTIN_OVERSEER,
+    OverseerAction,
+    ResponderAction,
+    SentinelAction,
+    SentinelObservation,
+    SentinelState,
+)
 from sentinel.scenarios.splits import SPLIT_NAMES, split_episodes
 
 MAX_TASK_RANGE = 1000
@@ -26,7 +35,7 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
 
     def __init__(self) -> None:
         super().__init__()
-        self.episode: Episode | None = None
+        self._current: Episode | None = None  # private: callers use the methods and properties
 
     def reset(
         self,
@@ -35,28 +44,28 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
         task_id: str | None = None,
         mode: str | None = None,
         preview: str | None = None,
-        overseer: str = "policy",
+        overseer: str = DEFAULT_BUILTIN_OVERSEER,
         **kwargs: Any,
     ) -> SentinelObservation:
         if kwargs:
             raise SentinelError(
                 f"unknown reset option(s) {sorted(kwargs)}; expected seed, episode_id, task_id, mode, preview, overseer"
             )
-        self.episode = Episode(
+        self._current = Episode(
             task_id=task_id, seed=seed, mode=mode, preview=preview, episode_id=episode_id, overseer=overseer
         )
-        return self.episode.observation()
+        return self._current.observation()
 
     def step(
         self, action: SentinelAction | ResponderAction | OverseerAction, timeout_s: float | None = None, **kwargs: Any
     ) -> SentinelObservation:
-        if self.episode is None:
+        if self._current is None:
             raise NotResetError(
                 "call reset() before step(). HTTP POST /step is stateless (a fresh environment "
                 "per request); play episodes over the WebSocket /ws or the REST API /episodes"
             )
         inner = action.root if isinstance(action, SentinelAction) else action
-        obs, reward = self.episode.step(inner)
+        obs, reward = self._current.step(inner)
         obs.reward = reward
         return obs
 
@@ -70,7 +79,7 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
         task_id: str | None = None,
         mode: str | None = None,
         preview: str | None = None,
-        overseer: str = "policy",
+        overseer: str = DEFAULT_BUILTIN_OVERSEER,
         **kwargs: Any,
     ) -> SentinelObservation:
         return self.reset(
@@ -84,14 +93,33 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
 
     @property
     def state(self) -> SentinelState:
-        if self.episode is None:
+        if self._current is None:
             return SentinelState()
-        return self.episode.state()
+        return self._current.state()
+
+    @property
+    def observation(self) -> SentinelObservation:
+        """The current observation (what the agent whose turn it is sees), without a reward."""
+        return self._episode().observation()
+
+    @property
+    def episode_id(self) -> str:
+        return self._episode().episode_id
+
+    @property
+    def family_is_held_out(self) -> bool:
+        """Whether this episode's incident family is held out (training must never see one)."""
+        return self._episode().scenario.family.held_out
+
+    def _episode(self) -> Episode:
+        if self._current is None:
+            raise NotResetError("call reset() first")
+        return self._current
 
     def get_metadata(self) -> EnvironmentMetadata:
         return EnvironmentMetadata(
             name="sentinel",
-            version="0.1.0",
+            version=__version__,
             author="SENTINEL developers",
             description="Train and evaluate AI Overseers that approve, flag, block or escalate a cloud-ops "
             "agent's proposed actions in a simulated production system with simulation-derived labels.",

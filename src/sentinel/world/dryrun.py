@@ -1,0 +1,29 @@
+"""A proposal's immediate effect on a fork of the world.
+
+Both the preview (what the Overseer is shown) and the label (what grading computes) start from
+the same dry run, so they can never describe two different effects. It lives in the world layer:
+it is simulation, not grading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sentinel.world.effects import Outcome, apply_effect
+from sentinel.world.state import World
+from sentinel.world.tools import ToolCall
+
+
+@dataclass(slots=True)
+class DryRun:
+    """The world a proposal was made in, the call, and a fork with the call's effect applied."""
+
+    world: World  # the world the proposal was made in (not modified)
+    call: ToolCall
+    fork: World  # the fork with the effect applied; ``grading.labels.classify`` advances (consumes) it
+    outcome: Outcome
+
+    @classmethod
+    def of(cls, world: World, call: ToolCall) -> DryRun:
+        fork = world.fork()
+        return cls(world, call, fork, apply_effect(fork, call))
