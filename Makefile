@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench install install-train chromium wrk clean
+.PHONY: run test lint bench install install-train chromium wrk clean
 
 # Base install: environment, server, live API, eval harness (no torch).
 $(VENV)/.installed: pyproject.toml
@@ -31,7 +31,13 @@ run: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium missing and not root: the browser test will be skipped"; }
 
-test: $(VENV)/.installed-train chromium
+# Lint and type-check first (fast), then the suite.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.installed-train chromium lint
 	$(PY) -m pytest
 
 # The Live benchmark drives load with wrk (falls back to a Python client without it).

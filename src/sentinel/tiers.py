@@ -12,7 +12,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
+
+if TYPE_CHECKING:
+    from sentinel.models import TaskId
 
 Difficulty = Literal["easy", "medium", "hard"]
 
@@ -92,9 +95,9 @@ REGISTRY: MappingProxyType[str, Tier] = MappingProxyType(
         )
     }
 )
-TIER_IDS: tuple[str, ...] = tuple(REGISTRY)
-DEFAULT_TIER = TIER_IDS[0]  # what a reset that names no task gets (DESIGN §1)
-SHOWCASE_TIER = "war_room"  # the CLI's and UI's default for demos and replays: every kind of proposal appears
+TIER_IDS: tuple[TaskId, ...] = cast("tuple[TaskId, ...]", tuple(REGISTRY))  # == models.TASK_IDS (tested)
+DEFAULT_TIER: TaskId = TIER_IDS[0]  # what a reset that names no task gets (DESIGN §1)
+SHOWCASE_TIER: TaskId = "war_room"  # the CLI's and UI's default for demos and replays: every kind of proposal appears
 MAX_TURNS_ANY = max(t.max_turns for t in REGISTRY.values())
 
 

@@ -89,7 +89,7 @@ class LLMOverseer:
             try:
                 reply = self.client.chat.completions.create(
                     model=self.spec.model,
-                    messages=build_messages(obs),
+                    messages=build_messages(obs),  # type: ignore[arg-type]  # plain role/content dicts
                     temperature=0.0,
                     max_tokens=self.spec.max_new_tokens,
                 )
@@ -126,7 +126,7 @@ def load_causal_lm(model: str, adapter: str = "", *, for_training: bool = False)
     if adapter:
         from peft import PeftModel
 
-        lm = PeftModel.from_pretrained(lm, adapter, is_trainable=for_training)
+        lm = PeftModel.from_pretrained(lm, adapter, is_trainable=for_training)  # type: ignore[assignment]
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return lm, tokenizer

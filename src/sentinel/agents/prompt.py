@@ -95,7 +95,7 @@ def parse_verdict(text: str) -> OverseerAction | None:
 
 def verdict_json(action: OverseerAction) -> str:
     """The assistant message a training sample ends with (what ``parse_verdict`` accepts)."""
-    data = {"decision": action.decision, "justification": action.justification}
+    data: dict[str, object] = {"decision": action.decision, "justification": action.justification}
     if action.suspicion is not None:
         data["suspicion"] = round(action.suspicion, 2)
     return json.dumps(data)

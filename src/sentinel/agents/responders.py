@@ -22,7 +22,7 @@ from sentinel.scenarios.drift import DriftState
 from sentinel.scenarios.generator import Scenario
 from sentinel.seeding import draw_rng, responder_rng
 from sentinel.tiers import tier
-from sentinel.world.tools import BASE_SCHEMA, DIAGNOSTICS, SEVERITIES, ToolCall
+from sentinel.world.tools import BASE_SCHEMA, DIAGNOSTICS, INCIDENT_PRIORITIES, ToolCall
 
 DRAWS_PER_TURN = 6
 INTENTS = ("diagnostic", "remedy", "wrong", "catastrophic", "ambiguous", "submission")
@@ -95,7 +95,7 @@ class ScriptedResponder:
                 sev = (
                     sc.family.severity
                     if d.pick < 0.6
-                    else _choose([s for s in SEVERITIES if s != sc.family.severity], d.reason)
+                    else _choose([s for s in INCIDENT_PRIORITIES if s != sc.family.severity], d.reason)
                 )
                 return ToolCall.of("submit_severity", severity=sev)
             service = world.incident.root if d.pick < 0.6 else _choose(names, d.reason)
@@ -190,7 +190,7 @@ class ScriptedResponder:
             prev_role, prev = self.last
             svc = sc.world.services.get(prev.target)
             if svc is not None and prev_role != role:
-                replicas = int(prev.get("replicas", svc.replicas))
+                replicas = int(prev.get("replicas", svc.replicas))  # type: ignore[call-overload]  # an int: validated call
                 flipped = max(0, svc.replicas - 1) if replicas > svc.replicas else svc.replicas + 1
                 call = ToolCall.of("scale_service", service=prev.target, replicas=flipped)
                 reasoning_prefix = responder_data()["specialists"]["framing"]["contradiction"].format(

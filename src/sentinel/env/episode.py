@@ -108,7 +108,10 @@ class Episode:
         self.env_rng = environment_rng(task_id, seed)
         self.drift = DriftState()
         plan = self.tier.drift
-        self.drift_turn, self.drift_kinds = plan.draw(self.env_rng, DRIFT_KINDS) if plan else (None, ())
+        self.drift_turn: int | None = None
+        self.drift_kinds: tuple[str, ...] = ()
+        if plan is not None:
+            self.drift_turn, self.drift_kinds = plan.draw(self.env_rng, DRIFT_KINDS)
         self.responder = ScriptedResponder(task_id, seed) if mode == "train_overseer" else None
         self.max_steps = self.tier.max_turns
         self.step_count = 0

@@ -156,10 +156,10 @@ def plot_runs(runs: list[dict[str, Any]], out_dir: Path) -> list[Path]:
             pos = [t["suspicion"] for t in turns if t["label"] in POSITIVE]
             neg = [t["suspicion"] for t in turns if t["label"] in NEGATIVE]
             if pos and neg:
-                xs, ys = zip(*roc_points(pos, neg), strict=True)
+                points = roc_points(pos, neg)
                 ax.plot(
-                    xs,
-                    ys,
+                    [x for x, _ in points],
+                    [y for _, y in points],
                     marker=".",
                     label=f"{run['config']['overseer']['label']} (AUROC {_fmt(run['metrics']['overall']['auroc'])})",
                 )

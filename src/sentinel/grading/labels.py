@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sentinel.models import Label
 from sentinel.world.dryrun import DryRun
 from sentinel.world.state import World
 from sentinel.world.tools import ToolCall
@@ -101,7 +102,7 @@ def grade_submission(world: World, call: ToolCall, key: SubmissionKey) -> bool:
     raise ValueError(f"{call.tool} is not a submission")
 
 
-def classify(dry: DryRun, baselines: BaselineCache, key: SubmissionKey, *, stale: bool = False) -> str:
+def classify(dry: DryRun, baselines: BaselineCache, key: SubmissionKey, *, stale: bool = False) -> Label:
     """The ground-truth class of a proposal (rules 1–7 in the module docstring)."""
     call, world = dry.call, dry.world
     if stale:
@@ -133,6 +134,6 @@ def classify(dry: DryRun, baselines: BaselineCache, key: SubmissionKey, *, stale
     return "ambiguous"
 
 
-def label(world: World, call: ToolCall, baselines: BaselineCache, key: SubmissionKey, *, stale: bool = False) -> str:
+def label(world: World, call: ToolCall, baselines: BaselineCache, key: SubmissionKey, *, stale: bool = False) -> Label:
     """Convenience: dry-run and classify in one call."""
     return classify(DryRun.of(world, call), baselines, key, stale=stale)

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from sentinel.grading.justification import justification_score
-from sentinel.models import INVALID, Decision, Label, Rewards, WireDecision
+from sentinel.models import DECISIONS, INVALID, Decision, Label, Rewards, WireDecision
 from sentinel.tiers import tier
 
 SEVERITY_WEIGHT = MappingProxyType(
@@ -44,7 +44,7 @@ REWARD_RANGE = (-4.5, 3.3)
 def worst_decision(label: str) -> Decision:
     """The decision with the lowest table value for a class (how an invalid verdict is graded)."""
     row = OVERSEER_TABLE[label]
-    return min(row, key=lambda d: (row[d], d))
+    return min(DECISIONS, key=lambda d: (row[d], d))
 
 
 def overseer_shaped(label: str, decision: str, justification_score: float) -> float:

@@ -187,7 +187,8 @@ class AuditLog:
         severity: str | None = None,
         since: float | None = None,
     ) -> dict[str, Any]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         for column, value in (("decision", decision), ("backend", backend), ("severity", severity)):
             if value is not None:
                 where.append(f"{column} = ?")

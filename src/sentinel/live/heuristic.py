@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from sentinel.agents.shield import injection_hits
 from sentinel.grading.justification import normalize
-from sentinel.grading.severity import SEVERITIES, SEVERITY_DECISION, SEVERITY_RISK
+from sentinel.grading.severity import SEVERITY_DECISION, SEVERITY_RISK
 from sentinel.live.analyze import Finding, analyze, worst
 from sentinel.live.models import OverseeRequest
+from sentinel.models import RISK_SEVERITIES as SEVERITIES
 
 
 @dataclass(slots=True)

@@ -6,12 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sentinel.models import Decision, RiskSeverity
+
 MAX_DESCRIPTION = 4000
 MAX_CONTEXT = 4000
 MAX_ARGS = 32
 MAX_BATCH = 100
 Backend = Literal["heuristic", "hf", "llm"]
-Severity = Literal["low", "medium", "high", "catastrophic"]
+Severity = RiskSeverity
 
 
 class ToolCallIn(BaseModel):
@@ -58,7 +60,7 @@ class OverseeRequest(BaseModel):
 
 
 class Verdict(BaseModel):
-    decision: Literal["approve", "flag", "block", "escalate"]
+    decision: Decision
     justification: str
     justification_score: float
     severity_assessed: Severity

@@ -4,12 +4,13 @@ per-key rate limit computed from the shared audit store (so it holds across work
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 
 from sentinel.live.models import BatchRequest, OverseeRequest, Verdict
 from sentinel.live.service import LiveService, key_hash
+from sentinel.models import Decision, RiskSeverity
 
 router = APIRouter(prefix="/live", tags=["SENTINEL/Live"])
 RATE_WINDOW_S = 60.0
@@ -77,8 +78,8 @@ def audit(
     key: str | None = Depends(api_key),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=10**9),
-    decision: Literal["approve", "flag", "block", "escalate"] | None = None,
-    severity: Literal["low", "medium", "high", "catastrophic"] | None = None,
+    decision: Decision | None = None,
+    severity: RiskSeverity | None = None,
     backend: str | None = Query(None, max_length=64),
     since: float | None = Query(None, ge=0),
 ) -> dict[str, Any]:

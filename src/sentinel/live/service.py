@@ -93,7 +93,9 @@ class LiveService:
 
         tool = req.tool_call.name if req.tool_call else (req.proposed_tool or "free_form_action")
         params = {
-            k: (v if isinstance(v, (int, str)) else json.dumps(v))[:200] if not isinstance(v, bool) else str(v)
+            # Known bug, kept (behaviour-preserving refactor): an int argument is sliced and raises, so the
+            # model backend fails closed (escalate) on it. Reported in the architecture issue's note.
+            k: (v if isinstance(v, (int, str)) else json.dumps(v))[:200] if not isinstance(v, bool) else str(v)  # type: ignore[index]
             for k, v in (req.tool_call.arguments if req.tool_call else {}).items()
         }
         obs = SentinelObservation(

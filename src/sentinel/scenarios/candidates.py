@@ -12,7 +12,7 @@ import random
 
 from sentinel.scenarios.generator import Scenario
 from sentinel.world.state import World
-from sentinel.world.tools import DIAGNOSTICS, SEVERITIES, ToolCall
+from sentinel.world.tools import DIAGNOSTICS, INCIDENT_PRIORITIES, ToolCall
 
 
 def diagnostic_calls(world: World, rng: random.Random, count: int = 3) -> list[ToolCall]:
@@ -43,7 +43,7 @@ def generic_remediations(world: World, rng: random.Random, count: int = 4) -> li
 
 def submission_calls(sc: Scenario, rng: random.Random) -> list[ToolCall]:
     world = sc.world
-    wrong_sev = rng.choice([s for s in SEVERITIES if s != sc.family.severity])
+    wrong_sev = rng.choice([s for s in INCIDENT_PRIORITIES if s != sc.family.severity])
     other = rng.choice([n for n in sorted(world.services) if n != world.incident.root])
     return [
         ToolCall.of("submit_severity", severity=rng.choice((sc.family.severity, wrong_sev))),

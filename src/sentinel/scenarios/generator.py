@@ -191,9 +191,8 @@ def _call(spec: ActionSpec, role_map: dict[str, str], services: dict[str, Servic
     if spec.action == "disable_feature_flag":
         return ToolCall.of(spec.action, flag=target)
     if spec.action == "scale_service":
-        replicas = (
-            spec.replicas if spec.replicas is not None else max(0, services[target].replicas + spec.replicas_delta)
-        )
+        delta = spec.replicas_delta or 0  # the family validator guarantees one of replicas / replicas_delta
+        replicas = spec.replicas if spec.replicas is not None else max(0, services[target].replicas + delta)
         return ToolCall.of(spec.action, service=target, replicas=replicas)
     return ToolCall.of(spec.action, service=target)
 

@@ -18,10 +18,6 @@ def uses_heldout_families(seed: int) -> bool:
     return seed in HELDOUT_FAMILIES
 
 
-def is_evaluation_seed(seed: int) -> bool:
-    return seed not in TRAINING
-
-
 def split_of(seed: int) -> str:
     if seed in TRAINING:
         return "train"

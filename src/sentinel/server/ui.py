@@ -256,7 +256,7 @@ def build_blocks(app: FastAPI) -> gr.Blocks:
             inputs = [description, tool, args, context, reasoning, backend]
             judge_btn.click(judge, inputs, [card, stats])
             for box in inputs:
-                box.change(snippets, inputs, [curl, py, lc])
+                box.change(snippets, inputs, [curl, py, lc])  # type: ignore[attr-defined]  # every input has .change
         with gr.Tab("Replay"):
             episode = gr.State(None)
             overseer_state = gr.State(None)

@@ -40,7 +40,8 @@ def mine_episode(task_id: str, seed: int, min_justification: float) -> tuple[lis
     if env.family_is_held_out:
         raise ValueError(f"{task_id}/{seed} drew a held-out family; it must never be used for training")
     policy = PolicyOverseer()
-    samples, rejected = [], Counter()
+    samples: list[dict[str, Any]] = []
+    rejected: Counter[str] = Counter()
     while not obs.done:
         action = policy.decide(obs)
         seen = obs

@@ -121,7 +121,7 @@ def load_for_training(model_dir: Path, config: TrainConfig, device: str) -> tupl
 
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     lora = config.lora
-    model = get_peft_model(
+    model = get_peft_model(  # type: ignore[assignment]  # a PEFT wrapper of the same model
         model,
         LoraConfig(
             r=lora.r,
@@ -131,7 +131,7 @@ def load_for_training(model_dir: Path, config: TrainConfig, device: str) -> tupl
             task_type="CAUSAL_LM",
         ),
     )
-    trainable, total = model.get_nb_trainable_parameters()
+    trainable, total = model.get_nb_trainable_parameters()  # type: ignore[operator]  # PEFT method
     facts = {
         "model_dir": str(model_dir),
         "trainable_params": trainable,
@@ -284,7 +284,7 @@ def run_grpo(
     before = snapshot(model)
     trainer = GRPOTrainer(
         model=model,
-        reward_funcs=[shaped_reward],
+        reward_funcs=[shaped_reward],  # type: ignore[list-item]  # TRL passes environments= by keyword
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,
@@ -297,7 +297,7 @@ def run_grpo(
     )
     _train_timed(trainer, report)
     for env in sum(trainer._environment_pool.values(), []) if hasattr(trainer, "_environment_pool") else []:
-        env._close()
+        env._close()  # type: ignore[union-attr]  # our SentinelToolEnv
     if report.aborted:
         restore(model, before)
         report.notes.append("aborted by the gate: adapter rolled back to the stage's starting weights")

@@ -109,7 +109,13 @@ def plot_curves(reports: list[StageReport], out_dir: Path) -> list[Path]:
         ax.plot(xs, [h["reward"] for h in rows], marker="o", label=f"{label} binary")
         shaped = [h.get("rewards/shaped_reward/mean") for h in rows]
         if all(s is not None for s in shaped):
-            ax.plot(xs, shaped, linestyle="--", marker=".", label=f"{label} shaped (logged)")
+            ax.plot(
+                xs,
+                [float(s) for s in shaped if s is not None],
+                linestyle="--",
+                marker=".",
+                label=f"{label} shaped (logged)",
+            )
         for gate in rep.gate_results:
             ax.axvline(offset + gate["step"], color="red" if not gate["passed"] else "green", linewidth=0.8)
     paths.append(

@@ -225,9 +225,15 @@ def _failover(world: World, svc: Service, step: RunbookStep) -> str:
 
 
 def _set_zero(attr: str):
+    return _set(attr, 0.0, "")
+
+
+def _set(attr: str, value: object, message: str):
+    """A runbook handler that sets one attribute of the step's service and reports ``message``."""
+
     def handler(world: World, svc: Service, step: RunbookStep) -> str:
-        setattr(svc, attr, 0.0)
-        return ""
+        setattr(svc, attr, value)
+        return message
 
     return handler
 
@@ -236,11 +242,11 @@ _RUNBOOK_HANDLERS = {
     "remedy": lambda w, s, st: "",
     "noop": lambda w, s, st: "",
     "restart": lambda w, s, st: f"{restart(w, s)} connections dropped",
-    "stop": lambda w, s, st: setattr(s, "stopped", True) or "service stopped",
-    "snapshot": lambda w, s, st: setattr(s, "snapshot_age", 0) or "snapshot taken",
+    "stop": _set("stopped", True, "service stopped"),
+    "snapshot": _set("snapshot_age", 0, "snapshot taken"),
     "delete_data": _delete_data,
     "drop_sessions": _drop_sessions,
-    "drain_queue": lambda w, s, st: setattr(s, "queue_depth", 0) or "",
+    "drain_queue": _set("queue_depth", 0, ""),
     "purge_queue": _purge_queue,
     "reset_memory": _set_zero("fault_memory"),
     "reset_pool": _set_zero("fault_pool"),

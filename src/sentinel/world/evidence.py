@@ -8,7 +8,7 @@ logs switch to healthy lines, because logs follow state, not the scenario script
 
 from __future__ import annotations
 
-from sentinel.world.families import Family
+from sentinel.world.families import Family, Relation
 from sentinel.world.state import RESOLVED_ERROR_RATE, Service, World
 
 GENERIC_HEALTHY_LOGS = (
@@ -41,7 +41,7 @@ def _values(svc: Service, world: World, role_map: dict[str, str]) -> dict[str, o
     return values
 
 
-def relation(svc: Service, world: World, role_map: dict[str, str]) -> str:
+def relation(svc: Service, world: World, role_map: dict[str, str]) -> Relation:
     """How a service relates to the incident *now* (drives which log templates apply)."""
     inc = world.incident
     if svc.name == inc.root and inc.fault_active:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sentinel.models import TaskId
 from sentinel.world.effects import RUNBOOK_EFFECTS
 from sentinel.world.state import KINDS
-from sentinel.world.tools import DIAGNOSTICS, SEVERITIES
+from sentinel.world.tools import DIAGNOSTICS, IncidentPriority
 
 FAULT_FIELDS = ("error", "latency", "cpu", "memory", "pool", "queue")
 PLAIN_ROLES = ("root", "victim", "culprit", "gateway", "decoy")
@@ -141,7 +141,7 @@ class Family(_Strict):
     title: str
     tiers: list[TaskId] = Field(min_length=1)
     held_out: bool = False
-    severity: Literal[SEVERITIES]  # type: ignore[valid-type]
+    severity: IncidentPriority
     failure_mode: str
     root_cause_keywords: list[str] = Field(min_length=1)
     alert: str
@@ -220,13 +220,6 @@ def all_families() -> tuple[Family, ...]:
         if entry.name.endswith(".toml"):
             families.append(load_family(entry.name, entry.read_text(encoding="utf-8")))
     return tuple(families)
-
-
-def family_by_id(family_id: str) -> Family:
-    for family in all_families():
-        if family.id == family_id:
-            return family
-    raise KeyError(f"unknown incident family {family_id!r}")
 
 
 def families_for(tier: str, *, held_out: bool) -> tuple[Family, ...]:

@@ -88,7 +88,7 @@ def simulated(dry: DryRun) -> str:
         return f"{text}; dependents: {deps}."
     if tool == "scale_service":
         old_cpu = before.load / before.replicas if before.replicas else 0.0
-        new = int(call.get("replicas", 0))
+        new = int(call.get("replicas", 0))  # type: ignore[call-overload]  # validated as int by the schema
         load = f"per-replica CPU {old_cpu:.0f}% -> {before.load / new:.0f}%" if new else "no replicas left to serve"
         return (
             f"Dry run: changes {before.name} ({_kind(before)}) from {before.replicas} to {new} replicas, "

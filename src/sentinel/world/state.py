@@ -9,6 +9,10 @@ world is deterministic once a scenario has been generated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # effects builds on state; the annotation only needs the name
+    from sentinel.world.effects import RunbookStep
 
 # How much of its worst dependency's error rate a service inherits each tick.
 PROPAGATION = 0.6
@@ -173,17 +177,6 @@ class Service:
     def healthy(self) -> bool:
         return self.status == "healthy"
 
-    @property
-    def has_fault(self) -> bool:
-        return bool(
-            self.fault_error
-            or self.fault_latency
-            or self.fault_cpu
-            or self.fault_memory
-            or self.fault_pool
-            or self.fault_queue
-        )
-
 
 def _compile_clone() -> None:
     """Generate ``Service.clone`` as straight-line attribute copies (as ``dataclasses`` does).
@@ -196,7 +189,7 @@ def _compile_clone() -> None:
     lines += ["    new.flags = dict(self.flags)", "    return new"]
     namespace: dict[str, object] = {"_new": object.__new__, "Service": Service}
     exec("\n".join(lines), namespace)  # noqa: S102 - generated from __slots__ only
-    clone = namespace["clone"]
+    clone: Any = namespace["clone"]
     clone.__doc__ = "Copy every slot; only ``flags`` is a mutable container and gets its own copy."
     Service.clone = clone  # type: ignore[method-assign]
 
@@ -239,7 +232,7 @@ class World:
     revision: int = 0  # bumped on every mutation; keys caches such as the no-op baseline
     counters: Counters = field(default_factory=Counters)
     events: list[str] = field(default_factory=list)
-    runbook: dict[str, object] = field(default_factory=dict)  # name -> family RunbookStep
+    runbook: dict[str, RunbookStep] = field(default_factory=dict)  # name -> the scenario's runbook step
 
     def fork(self) -> World:
         """An independent copy for what-if simulation (labels, previews)."""
@@ -267,9 +260,6 @@ class World:
             events=[],
             runbook=self.runbook,
         )
-
-    def critical_error_rates(self) -> dict[str, float]:
-        return {n: s.error_rate for n, s in self.services.items() if s.critical}
 
     @property
     def resolved(self) -> bool:

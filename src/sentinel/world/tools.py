@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal, get_args
 
 DIAGNOSTICS = ("query_logs", "check_metrics", "check_dependencies", "check_recent_deploys", "check_service_status")
 REMEDIATIONS = (
@@ -23,7 +24,9 @@ REMEDIATIONS = (
 SUBMISSIONS = ("submit_severity", "submit_root_cause", "submit_resolution")
 TOOLS = DIAGNOSTICS + REMEDIATIONS + SUBMISSIONS
 
-SEVERITIES = ("P1", "P2", "P3", "P4")
+# An incident's priority, as ``submit_severity`` states it and a family declares it (not Live's risk severity).
+IncidentPriority = Literal["P1", "P2", "P3", "P4"]
+INCIDENT_PRIORITIES: tuple[IncidentPriority, ...] = get_args(IncidentPriority)
 
 # tool -> ((param, type, required), ...) in the initial (undrifted) schema.
 ParamSpec = tuple[str, type, bool]
