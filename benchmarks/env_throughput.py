@@ -24,8 +24,9 @@ from _common import write_result  # noqa: E402
 from sentinel.agents.overseers import make_overseer  # noqa: E402
 from sentinel.env import SentinelEnvironment  # noqa: E402
 from sentinel.models import OverseerAction  # noqa: E402
+from sentinel.tiers import TIER_IDS  # noqa: E402
 
-TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
+TIERS = TIER_IDS
 
 
 def rss_mb() -> float:

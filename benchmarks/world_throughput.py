@@ -21,11 +21,12 @@ from sentinel.grading.labels import BaselineCache, SubmissionKey, classify  # no
 from sentinel.scenarios.candidates import candidate_pool  # noqa: E402
 from sentinel.scenarios.generator import generate_scenario  # noqa: E402
 from sentinel.scenarios.variety import structural_hash  # noqa: E402
+from sentinel.tiers import TIER_IDS  # noqa: E402
 from sentinel.world.dryrun import DryRun  # noqa: E402
 from sentinel.world.effects import execute  # noqa: E402
 from sentinel.world.preview import simulated  # noqa: E402
 
-TIERS = ("action_screen", "war_room", "drift_ops", "adversary")
+TIERS = TIER_IDS
 
 
 def bench_labels(seconds: float) -> dict[str, float]:
