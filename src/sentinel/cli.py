@@ -138,6 +138,54 @@ def eval_(
 
 
 @app.command()
+def shortcuts(
+    train_seeds: str = typer.Option("0-999", help="training seeds the probes are fitted on (a-b)"),
+    test_seeds: str = typer.Option("9300-9999", help="unseen seeds they are scored on (a-b)"),
+    tasks: str = typer.Option("", help="comma-separated tiers (default: all)"),
+    out: str = typer.Option("results/shortcuts.json", help="where the JSON goes"),
+    plot_path: str = typer.Option("results/shortcuts.png", "--plot", help="where the PNG chart goes ('' to skip)"),
+    readme: str = typer.Option("README.md", help="README whose shortcut-audit block to refresh ('' to skip)"),
+) -> None:
+    """Shortcut audit: can a word counter predict the label from the surface text? (AUROC per tier)"""
+    import json
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from sentinel.eval.report import replace_block
+    from sentinel.eval.shortcuts import AuditConfig, markdown, plot, run_audit
+
+    chosen = tuple(t.strip() for t in tasks.split(",") if t.strip()) or TIER_IDS
+    for t in chosen:
+        if t not in TIER_IDS:
+            raise typer.BadParameter(f"unknown tier {t!r}", param_hint="--tasks")
+    config = AuditConfig(_seed_range(train_seeds, "--train-seeds"), _seed_range(test_seeds, "--test-seeds"), chosen)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("shortcut audit", total=len(chosen))
+        result = run_audit(config, progress=lambda tier: bar.update(task, advance=1, description=f"auditing {tier}"))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(result, indent=1))
+    table = markdown(result)
+    console.print(table)
+    if plot_path:
+        plot(result, plot_path)
+    if readme:
+        replace_block(Path(readme), "shortcuts", table)
+    console.print(f"wrote {out}" + (f" and {plot_path}" if plot_path else ""))
+
+
+def _seed_range(text: str, hint: str) -> range:
+    lo, sep, hi = text.partition("-")
+    try:
+        seeds = range(int(lo), int(hi) + 1) if sep else range(int(lo), int(lo) + 1)
+    except ValueError:
+        raise typer.BadParameter(f"expected a seed range like 0-999, got {text!r}", param_hint=hint) from None
+    if len(seeds) == 0 or seeds.start < 0:
+        raise typer.BadParameter(f"empty or negative seed range {text!r}", param_hint=hint)
+    return seeds
+
+
+@app.command()
 def report(
     results: str = typer.Option("results", help="folder of run JSON files"),
     readme: str = typer.Option("README.md", help="README whose results block to refresh ('' to skip)"),

@@ -14,7 +14,6 @@ from sentinel.grading.metrics import NEGATIVE, POSITIVE, Confusion
 from sentinel.tiers import REGISTRY, TIER_IDS
 
 TIER_ORDER = (*TIER_IDS, "overall")
-README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def run_filename(result: dict[str, Any]) -> str:
@@ -184,13 +183,23 @@ def build_report(results_dir: Path, readme: Path | None = None) -> tuple[str, li
     table = markdown_table(runs)
     (results_dir / "results.md").write_text("# SENTINEL results\n\n" + table + "\n")
     plots = plot_runs(runs, results_dir)
-    if readme is not None and readme.exists():
-        text = readme.read_text()
-        if README_START in text and README_END in text:
-            head, rest = text.split(README_START, 1)
-            _, tail = rest.split(README_END, 1)
-            readme.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+    if readme is not None:
+        replace_block(readme, "results", table)
     return table, plots
+
+
+def replace_block(readme: Path, name: str, body: str) -> bool:
+    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->``; False if absent."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if not readme.exists():
+        return False
+    text = readme.read_text()
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{body}\n{end}{tail}")
+    return True
 
 
 def replay_markdown(task: str, seed: int, overseer_spec, preview: str = "simulated") -> str:
