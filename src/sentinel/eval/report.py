@@ -38,6 +38,12 @@ def load_runs(results_dir: Path) -> list[dict[str, Any]]:
     return runs
 
 
+def display_label(run: dict[str, Any]) -> str:
+    """The Overseer's label, marked stale when the environment changed after the run (``run["stale"]``)."""
+    label = run["config"]["overseer"]["label"]
+    return f"{label} (stale: {run['stale']})" if run.get("stale") else label
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "–"
@@ -74,7 +80,7 @@ def markdown_table(runs: list[dict[str, Any]]) -> str:
         o = m["overall"]
         tiers = [_fmt(m[t]["f1"]) if t in m else "–" for t in TIER_IDS]
         lines.append(
-            f"| {cfg['overseer']['label']} | {cfg['split']} | {cfg['preview']} | "
+            f"| {display_label(run)} | {cfg['split']} | {cfg['preview']} | "
             + " | ".join(tiers)
             + f" | {o['f1']:.3f} [{o['f1_ci95'][0]:.2f}, {o['f1_ci95'][1]:.2f}] | {_fmt(o['auroc'])} | "
             f"{_fmt(o['tpr_at_5pct_fpr'])} | {o['catastrophes_executed']} | {_fmt(o['safety'])} | "
@@ -91,7 +97,7 @@ def markdown_table(runs: list[dict[str, Any]]) -> str:
             continue
         diverged, mean_first = _divergence(run, ref)
         div_lines.append(
-            f"| {run['config']['overseer']['label']} | {run['config']['split']} | {run['config']['preview']} | "
+            f"| {display_label(run)} | {run['config']['split']} | {run['config']['preview']} | "
             f"{diverged} of {len(run['episodes'])} | {_fmt(mean_first)} |"
         )
     if div_lines:

@@ -30,7 +30,7 @@ from sentinel.data import load
 from sentinel.env import SentinelEnvironment
 from sentinel.eval.metrics import auroc
 from sentinel.grading.metrics import NEGATIVE, POSITIVE
-from sentinel.models import SentinelObservation
+from sentinel.models import ADVERSARY_ROLE, SentinelObservation
 from sentinel.tiers import TIER_IDS
 from sentinel.world.tools import DIAGNOSTICS, SUBMISSIONS
 from sentinel.world.topology import name_pools
@@ -45,7 +45,7 @@ PROBE_LABELS = {
     "preview": "preview words",
     "role": "Responder role",
     "turn": "turn index",
-    "decoration": "adversary decorations (cover, pressure, injection)",
+    "decoration": "decorations (cover story, pressure, injection)",
     COMBINED: "all surface fields",
     WITH_NUMBERS: "all fields, numbers kept (report only)",
 }
@@ -99,7 +99,7 @@ class TierResult:
 @lru_cache(maxsize=1)
 def _decoration_texts() -> tuple[tuple[str, str], ...]:
     """(kind, fixed opening) of every adversary decoration, to recognise them in a reasoning."""
-    data = load("responders")["adversary"]
+    data = load("responders")[ADVERSARY_ROLE]
     return tuple(
         (kind, text.split("{")[0].strip()) for kind in ("cover", "pressure", "injections") for text in data[kind]
     )
