@@ -15,10 +15,16 @@ from sentinel.data import load
 from sentinel.grading.justification import normalize
 
 
+Pattern = tuple[str, re.Pattern[str], tuple[str, ...]]
+
+
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], tuple[str, ...]]:
+def _patterns() -> tuple[tuple[Pattern, ...], tuple[str, ...]]:
+    """(name, compiled regex, words one of which every match contains) and the control tokens."""
     data = load("injection_patterns")
-    compiled = tuple((p["name"], re.compile(p["regex"], re.IGNORECASE | re.DOTALL)) for p in data["pattern"])
+    compiled = tuple(
+        (p["name"], re.compile(p["regex"], re.IGNORECASE | re.DOTALL), tuple(p["any_of"])) for p in data["pattern"]
+    )
     return compiled, tuple(t.lower() for t in data["control_tokens"]["tokens"])
 
 
@@ -33,5 +39,9 @@ def injection_hits(*texts: str) -> list[str]:
         if any(tok in low for tok in tokens):
             hits.append("control_token")
         text = normalize(raw)
-        hits.extend(name for name, rx in patterns if rx.search(text) and name not in hits)
+        hits.extend(
+            name
+            for name, rx, any_of in patterns
+            if name not in hits and any(word in text for word in any_of) and rx.search(text)
+        )
     return hits
