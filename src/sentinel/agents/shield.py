@@ -14,7 +14,6 @@ from functools import lru_cache
 from sentinel.data import load
 from sentinel.grading.justification import normalize
 
-
 Pattern = tuple[str, re.Pattern[str], tuple[str, ...]]
 
 
