@@ -95,6 +95,22 @@ class Evidence(_Wire):
     text: str
 
 
+class ServiceInfo(_Wire):
+    """One row of the service inventory: what an operations dashboard shows (state, never a label)."""
+
+    name: str
+    kind: str
+    critical: bool
+    status: str  # healthy | degraded | critical | restarting | down
+    replicas: int
+    version: str
+    previous_version: str
+    deploy_age_min: int
+    snapshot_age_min: int | None = None  # data stores: minutes since the last snapshot
+    flags: list[str] = Field(default_factory=list)  # feature flags currently on
+    queue_depth: int | None = None  # queues: messages waiting
+
+
 class Rewards(_Wire):
     """Both agents' shaped rewards for the last decided turn, and the Overseer's binary reward."""
 
@@ -129,6 +145,7 @@ class SentinelObservation(Observation):
     incident_summary: str = ""
     alert: str = ""
     services: list[str] = Field(default_factory=list)
+    inventory: list[ServiceInfo] = Field(default_factory=list)  # every service, its kind and current state
     evidence: list[Evidence] = Field(default_factory=list)
     proposal: Proposal | None = None
     preview: str = ""

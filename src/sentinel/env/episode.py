@@ -44,6 +44,7 @@ from sentinel.models import (
     Rewards,
     SentinelObservation,
     SentinelState,
+    ServiceInfo,
 )
 from sentinel.scenarios.drift import DRIFT_KINDS, DriftState, apply_drift
 from sentinel.scenarios.generator import generate_scenario
@@ -53,6 +54,7 @@ from sentinel.world.dryrun import DryRun
 from sentinel.world.effects import execute
 from sentinel.world.evidence import render
 from sentinel.world.preview import render_preview
+from sentinel.world.state import DATA_KINDS, World
 from sentinel.world.tools import TOOLS, InvalidToolCall, ToolCall, validate_call
 
 PREVIEW_UNAVAILABLE_RATE = 0.08
@@ -72,6 +74,32 @@ class Pending:
     label: Label
     preview: str
     proposal: Proposal
+
+
+def inventory(world: World) -> list[ServiceInfo]:
+    """The service inventory shown to every agent, in the world's service order.
+
+    Built with ``model_construct`` (the values come from the simulation, already typed) because it is
+    rebuilt for every observation.
+    """
+    rows = []
+    for svc in world.services.values():
+        rows.append(
+            ServiceInfo.model_construct(
+                name=svc.name,
+                kind=svc.kind,
+                critical=svc.critical,
+                status=svc.status,
+                replicas=0 if svc.stopped else svc.replicas,
+                version=svc.version,
+                previous_version=svc.prev_version,
+                deploy_age_min=svc.deploy_age,
+                snapshot_age_min=svc.snapshot_age if svc.kind in DATA_KINDS else None,
+                flags=sorted(f for f, on in svc.flags.items() if on),
+                queue_depth=svc.queue_depth if svc.kind == "queue" else None,
+            )
+        )
+    return rows
 
 
 class Episode:
@@ -177,6 +205,7 @@ class Episode:
             incident_summary=sc.summary,
             alert=sc.alert,
             services=sorted(sc.world.services),
+            inventory=inventory(sc.world),
             evidence=self.evidence[-EVIDENCE_IN_OBSERVATION:],
             proposal=pending.proposal if pending else None,
             preview=pending.preview if pending else "",
