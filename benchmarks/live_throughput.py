@@ -4,8 +4,17 @@ log on. Inputs never repeat (each request carries a unique command), so no cache
 The load comes from ``wrk`` (a Lua script numbers every request) when it is installed — a Python
 client on the same two cores would measure itself — and from an httpx client otherwise.
 
-Run: ``python benchmarks/live_throughput.py [--seconds 5] [--workers 2]``.
-Writes ``benchmarks/out/live_throughput.json``.
+Two mixes: ``templates`` (ten short one-line commands, today's bodies) and ``corpus`` (every
+body of the dev half of ``benchmarks/live_corpus``: prose, tool calls, multi-line scripts,
+heredocs, evasions). A corpus body is made unique by a run number in its ``context`` and by a
+trailing comment on its description (`` # run N``, `` -- run N`` or `` (run N)``, the first that
+leaves the in-process verdict unchanged; none when all three would change it or the body has
+no description, which is then unique through its context only). ``severity_hint`` is dropped
+from corpus bodies so that the mix is the same whichever hint spellings the server accepts.
+
+Run: ``python benchmarks/live_throughput.py [--seconds 5] [--workers 2] [--mix templates|corpus|both]``.
+Writes ``benchmarks/out/live_throughput.json`` (the templates mix at the top level, as before,
+and the corpus mix under ``corpus_mix``).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import re
 import shutil
 import sqlite3
@@ -33,6 +43,8 @@ from tests.servers import running_server  # noqa: E402
 
 from _common import write_result  # noqa: E402
 
+PLACEHOLDER = "@@N@@"
+UNIQUE_SUFFIXES = (" # run " + PLACEHOLDER, " -- run " + PLACEHOLDER, " (run " + PLACEHOLDER + ")")
 TEMPLATES = [
     "kubectl delete pod web-{n} -n prod",
     "rm -rf /var/tmp/build-{n}",
@@ -48,18 +60,66 @@ TEMPLATES = [
 
 
 WRK_SCRIPT = """
-local templates = {%s}
+local bodies = {%s}
 local n = 0
 local ids = 0
 function setup(thread) ids = ids + 1; thread:set("tid", ids) end
 function request()
   n = n + 1
   local i = n * 64 + (tid or 0)
-  local text = string.gsub(templates[(i %% #templates) + 1], "{n}", tostring(i))
-  return wrk.format("POST", "/live/oversee", {["Content-Type"] = "application/json"},
-                    '{"action_description": "' .. text .. '"}')
+  local body = string.gsub(bodies[(i %% #bodies) + 1], "@@N@@", tostring(i))
+  return wrk.format("POST", "/live/oversee", {["Content-Type"] = "application/json"}, body)
 end
 """
+
+
+def template_bodies() -> list[str]:
+    """Today's mix: each template as a JSON body with the run-number placeholder."""
+    return [json.dumps({"action_description": t.replace("{n}", PLACEHOLDER)}) for t in TEMPLATES]
+
+
+def _verdict(body: dict) -> str:
+    """The in-process heuristic decision for a body (to check that a uniquifier is neutral)."""
+    from sentinel.live.heuristic import assess, heuristic_verdict
+    from sentinel.live.models import OverseeRequest
+
+    try:
+        req = OverseeRequest.model_validate(body)
+    except Exception:  # noqa: BLE001 - a body the API refuses stays refused
+        return "rejected"
+    return heuristic_verdict(req, assess(req))[0]
+
+
+def _unique(body: dict) -> dict:
+    """A copy of a corpus body that carries the run-number placeholder without changing its verdict."""
+    out = {k: v for k, v in body.items() if k != "severity_hint"}
+    out["context"] = (body.get("context", "") + " agent run " + PLACEHOLDER).strip()
+    body = {k: v for k, v in body.items() if k != "severity_hint"}
+    description = body.get("action_description", "")
+    if description:
+        expected = _verdict(body)
+        for suffix in UNIQUE_SUFFIXES:
+            candidate = {**out, "action_description": description + suffix}
+            if (
+                _verdict({**candidate, "action_description": description + suffix.replace(PLACEHOLDER, "7")})
+                == expected
+            ):
+                return candidate
+    return out
+
+
+def corpus_bodies() -> list[str]:
+    """The corpus mix: every dev-half body, made unique (see the module docstring)."""
+    path = ROOT / "benchmarks" / "live_corpus" / "dev.jsonl"
+    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.dumps(_unique(e["request"]), ensure_ascii=True) for e in entries]
+
+
+def _lua_string(text: str) -> str:
+    """A Lua long-bracket literal (no escaping needed: bodies never contain the closing bracket)."""
+    if "]==]" in text:
+        raise ValueError("body contains the Lua closing bracket")
+    return "[==[" + text + "]==]"
 
 
 def _ms(value: str) -> float:
@@ -92,22 +152,22 @@ def wrk_scenario(base: str, connections: int, seconds: float, script: Path) -> d
     }
 
 
-async def client(base: str, seconds: float, counter, latencies: list[float]) -> None:
+async def client(base: str, seconds: float, counter, latencies: list[float], bodies: list[str]) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=1)) as http:
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
             n = next(counter)
-            body = {"action_description": TEMPLATES[n % len(TEMPLATES)].format(n=n)}
+            body = bodies[n % len(bodies)].replace(PLACEHOLDER, str(n))
             t0 = time.perf_counter()
-            r = await http.post("/live/oversee", json=body)
+            r = await http.post("/live/oversee", content=body, headers={"content-type": "application/json"})
             latencies.append(time.perf_counter() - t0)
             assert r.status_code == 200, r.text
 
 
-async def scenario(base: str, connections: int, seconds: float, counter) -> dict[str, float]:
+async def scenario(base: str, connections: int, seconds: float, counter, bodies: list[str]) -> dict[str, float]:
     latencies: list[float] = []
     start = time.perf_counter()
-    await asyncio.gather(*(client(base, seconds, counter, latencies) for _ in range(connections)))
+    await asyncio.gather(*(client(base, seconds, counter, latencies, bodies) for _ in range(connections)))
     elapsed = time.perf_counter() - start
     latencies.sort()
     n = len(latencies)
@@ -125,38 +185,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--mix", choices=("templates", "corpus", "both"), default="both")
     args = parser.parse_args()
     console = Console()
     counter = itertools.count()
-    results = {}
+    mixes = {"templates": template_bodies, "corpus": corpus_bodies}
+    chosen = list(mixes) if args.mix == "both" else [args.mix]
+    bodies = {mix: mixes[mix]() for mix in chosen}
+    results: dict[str, dict[str, dict[str, float]]] = {mix: {} for mix in chosen}
     with tempfile.TemporaryDirectory() as data:
-        script = Path(data) / "live.lua"
-        script.write_text(WRK_SCRIPT % ", ".join(f'"{t}"' for t in TEMPLATES))
         use_wrk = shutil.which("wrk") is not None
         with running_server(Path(data), "--no-ui", "--workers", str(args.workers)) as (base, _):
-            asyncio.run(scenario(base, 4, 1.0, counter))  # warm-up: imports, first parses
-            for connections in (1, 16):
-                results[f"{connections}_connections"] = (
-                    wrk_scenario(base, connections, args.seconds, script)
-                    if use_wrk
-                    else asyncio.run(scenario(base, connections, args.seconds, counter))
-                )
+            for mix in chosen:
+                script = Path(data) / f"{mix}.lua"
+                script.write_text(WRK_SCRIPT % ", ".join(_lua_string(b) for b in bodies[mix]))
+                asyncio.run(scenario(base, 4, 1.0, counter, bodies[mix]))  # warm-up: imports, first parses
+                for connections in (1, 16):
+                    results[mix][f"{connections}_connections"] = (
+                        wrk_scenario(base, connections, args.seconds, script)
+                        if use_wrk
+                        else asyncio.run(scenario(base, connections, args.seconds, counter, bodies[mix]))
+                    )
         audited = sqlite3.connect(Path(data) / "audit.sqlite").execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
-    table = Table("connections", "requests/s", "p50 ms", "p99 ms")
-    for name, r in results.items():
-        table.add_row(name, f"{r['requests_per_s']:,}", str(r["p50_ms"]), str(r["p99_ms"]))
+    table = Table("mix", "connections", "requests/s", "p50 ms", "p99 ms", "non-2xx")
+    for mix, by_connections in results.items():
+        for name, r in by_connections.items():
+            table.add_row(
+                mix, name, f"{r['requests_per_s']:,}", str(r["p50_ms"]), str(r["p99_ms"]), str(r.get("non_2xx", 0))
+            )
     console.print(table)
-    sent = sum(r["requests"] for r in results.values()) + next(counter)
+    sent = sum(r["requests"] for by in results.values() for r in by.values()) + next(counter)
     console.print(f"audit log rows: {audited:,} of {sent:,} requests answered")
+    flat = {**results.get("templates", {}), **({"corpus_mix": results["corpus"]} if "corpus" in results else {})}
     path = write_result(
         "live_throughput",
         {
             "workers": args.workers,
             "seconds": args.seconds,
-            **results,
+            "mixes": chosen,
+            **flat,
+            "corpus_bodies": len(bodies.get("corpus", [])),
             "audit_rows": audited,
             "requests_sent": sent,
-            "target": {"requests_per_s_16": 1500, "p99_ms": 50},
+            "target": {"p99_ms_16": 25, "requests_per_s_vs_before": 0.9},
         },
     )
     console.print(f"wrote {path}")
