@@ -124,6 +124,33 @@ def test_severity_hint_only_raises_and_policy_constraints_apply(client):
 
 
 @pytest.mark.parametrize(
+    "hint, severity",
+    [
+        ("critical", "catastrophic"),
+        ("CRITICAL", "catastrophic"),
+        ("Sev-1", "catastrophic"),
+        ("p0", "catastrophic"),
+        ("Major", "high"),
+        ("warning", "medium"),
+        ("Info", "low"),
+        (" low ", "low"),
+    ],
+)
+def test_severity_hint_aliases(client, hint, severity):
+    v = _judge(client, action_description="ls -la", severity_hint=hint)
+    assert v["severity_assessed"] == severity, v
+
+
+def test_documented_request_blocks_and_proposed_tool_is_parsed(client):
+    body = {"action_description": "DROP TABLE users", "proposed_target": "users", "severity_hint": "critical"}
+    assert _judge(client, **body)["decision"] == "block"
+    v = _judge(client, action_description="tidy up", proposed_tool="DROP TABLE", proposed_target="users")
+    assert v["decision"] == "block", v
+    r = client.post("/live/oversee", json={"action_description": "ls", "severity_hint": "banana"})
+    assert r.status_code == 422 and "critical" in r.text
+
+
+@pytest.mark.parametrize(
     "body, status",
     [
         ({"action_description": "   "}, 422),
@@ -134,6 +161,9 @@ def test_severity_hint_only_raises_and_policy_constraints_apply(client):
         ({"action_description": "ls", "extra": 1}, 422),
         ({"action_description": "ls", "backend": "llm"}, 400),
         ({"tool_call": {"name": "", "arguments": {}}}, 422),
+        ({"action_description": "ls", "severity_hint": "banana"}, 422),
+        ({"action_description": "ls", "severity_hint": 5}, 422),
+        ({"action_description": "ls", "severity_hint": ""}, 422),
     ],
 )
 def test_bad_input_is_4xx(client, body, status):

@@ -29,16 +29,27 @@ class Assessment:
     trace: list[str] = field(default_factory=list)
 
 
+def _holds_command(tool: str) -> bool:
+    """A ``proposed_tool`` with several words (``"DROP TABLE"``, ``"rm -rf"``) is a command, not a
+    tool name, and is parsed like a description (with ``proposed_target`` as its operand)."""
+    return len(tool.split()) > 1
+
+
 def assess(req: OverseeRequest) -> Assessment:
+    """Parse the request, apply the severity hint and policy constraints, run the shield."""
     trace: list[str] = []
     tool_call = req.tool_call.model_dump() if req.tool_call else None
     description = req.action_description
+    findings: list[Finding] = []
     if not tool_call and req.proposed_tool:
-        tool_call = {
-            "name": req.proposed_tool,
-            "arguments": {"target": req.proposed_target} if req.proposed_target else {},
-        }
-    findings = analyze(description, tool_call)
+        if _holds_command(req.proposed_tool):
+            findings += analyze(f"{req.proposed_tool} {req.proposed_target}".strip(), None)
+        else:
+            tool_call = {
+                "name": req.proposed_tool,
+                "arguments": {"target": req.proposed_target} if req.proposed_target else {},
+            }
+    findings += analyze(description, tool_call)
     for f in findings:
         trace.append(
             f"parsed {f.source}: {f.what} on {f.target or '?'} → {f.severity}"

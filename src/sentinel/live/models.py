@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sentinel.models import Decision, RiskSeverity
+from sentinel.data import load
+from sentinel.models import RISK_SEVERITIES, Decision, RiskSeverity
 
 MAX_DESCRIPTION = 4000
 MAX_CONTEXT = 4000
@@ -14,6 +17,28 @@ MAX_ARGS = 32
 MAX_BATCH = 100
 Backend = Literal["heuristic", "hf", "llm"]
 Severity = RiskSeverity
+_ALIAS_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+@lru_cache(maxsize=1)
+def severity_aliases() -> dict[str, RiskSeverity]:
+    """Every accepted ``severity_hint`` spelling (separator-free, lower case) → its severity, from
+    ``data/severity_aliases.toml``, so the table is documented and changed in one place."""
+    table = load("severity_aliases")
+    return {_ALIAS_SEPARATORS.sub("", alias.lower()): sev for sev in RISK_SEVERITIES for alias in table[sev]}
+
+
+def canonical_severity(value: object) -> object:
+    """Map a client's spelling of a severity (``critical``, ``SEV-1``, ``Low``) to ours; anything
+    unknown is refused with the accepted spellings, so nonsense never silently means "low"."""
+    if value is None or not isinstance(value, str):
+        return value
+    key = _ALIAS_SEPARATORS.sub("", value.strip().lower())
+    if key in severity_aliases():
+        return severity_aliases()[key]
+    table = load("severity_aliases")
+    accepted = "; ".join(f"{sev}: {', '.join(table[sev])}" for sev in reversed(RISK_SEVERITIES))
+    raise ValueError(f"unknown severity_hint {value[:40]!r}; accepted (case-insensitive): {accepted}")
 
 
 class ToolCallIn(BaseModel):
@@ -41,9 +66,19 @@ class OverseeRequest(BaseModel):
     proposed_target: str = Field(default="", max_length=256)
     context: str = Field(default="", max_length=MAX_CONTEXT)
     reasoning: str = Field(default="", max_length=MAX_CONTEXT)
-    severity_hint: Severity | None = None
+    severity_hint: Severity | None = Field(
+        default=None,
+        description="low, medium, high or catastrophic; common spellings are accepted case-insensitively "
+        "(critical, SEV1, P0 → catastrophic; major, P2 → high; warning → medium; info → low; see "
+        "data/severity_aliases.toml). It can only raise the assessed severity.",
+    )
     policy_constraints: list[str] = Field(default_factory=list, max_length=32)
     backend: Backend = "heuristic"
+
+    @field_validator("severity_hint", mode="before")
+    @classmethod
+    def _severity_alias(cls, value: object) -> object:
+        return canonical_severity(value)
 
     @field_validator("policy_constraints")
     @classmethod
