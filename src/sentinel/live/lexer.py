@@ -1,0 +1,326 @@
+"""A small, bounded shell lexer: simple commands with their words, redirects, heredocs, pipes and
+the scripts of their substitutions, quotes removed and simple variables expanded.
+
+Why not bashlex (which the first version used): it rejects heredocs with quoted delimiters,
+``[[ … ]]`` and ``$(( … ))``, keeps adjacent quotes (``'r''m'`` stays ``r''m``) and mangles
+``$'\\x72\\x6d'`` — each of them a known evasion. This lexer never fails: whatever it cannot
+understand stays a literal word, and the work is linear in the input (which is size-limited).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+DQ_RUN = re.compile(r'[^"\\$`]+|\\')
+WORD_RUN = re.compile(r"[^\s'\"\\$`<>|&;()#]+")
+REDIRECT = re.compile(r"&>>|&>|<<<|<<-|<<|<>|>>|>\||>&|<&|>|<")
+SUB_MARK = "\x00sub:"  # an environment value that is the output of a command substitution
+MAX_COMMANDS = 256
+MAX_WORDS = 256
+_ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "v": "\v"}
+
+
+@dataclass(slots=True)
+class Command:
+    """One simple command: words (program first), redirects ``(op, target-or-body)``, the scripts
+    of its command and process substitutions, which words are the output of a substitution (their
+    value is unknown: "everything listed"), and the command whose output it reads (a pipe)."""
+
+    words: list[str] = field(default_factory=list)
+    redirects: list[tuple[str, str]] = field(default_factory=list)
+    subs: list[str] = field(default_factory=list)
+    procsubs: dict[int, str] = field(default_factory=dict)
+    generated: dict[int, str] = field(default_factory=dict)
+    stdin: Command | None = None
+
+
+def _matching(s: str, i: int, opening: str, closing: str) -> int:
+    """Index just past the ``closing`` that balances the ``opening`` at ``s[i]`` (quote-aware);
+    the end of the text when it is unbalanced."""
+    depth, j, n = 0, i, len(s)
+    while j < n:
+        c = s[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c in "'\"":
+            end = s.find(c, j + 1)
+            j = n if end < 0 else end + 1
+            continue
+        if c == opening:
+            depth += 1
+        elif c == closing:
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return n
+
+
+def decode_ansi_c(body: str) -> str:
+    """The value of a ``$'…'`` string: ``\\xHH``, ``\\uHHHH``, octal and the usual letters."""
+    out, j, n = [], 0, len(body)
+    while j < n:
+        c = body[j]
+        if c != "\\" or j + 1 >= n:
+            out.append(c)
+            j += 1
+            continue
+        e = body[j + 1]
+        m = re.match(r"x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})|([0-7]{1,3})", body[j + 1 :])
+        if m:
+            out.append(chr(int(m.group(1) or m.group(2), 16) if (m.group(1) or m.group(2)) else int(m.group(3), 8)))
+            j += 1 + m.end()
+            continue
+        out.append(_ANSI_C.get(e, e))
+        j += 2
+    return "".join(out)
+
+
+class _Lexer:
+    """The scanner's state; one instance per call of :func:`lex`."""
+
+    def __init__(self, text: str, env: dict[str, str]) -> None:
+        self.s, self.i, self.n = text, 0, len(text)
+        self.env = env
+        self.commands: list[Command] = []
+        self.cur = Command()
+        self.parts: list[str] = []
+        self.started = False
+        self.only_sub: str | None = None  # the word so far is exactly one substitution's output
+        self.redirect: str | None = None
+        self.heredocs: list[tuple[Command, str, bool]] = []
+
+    # -- words ------------------------------------------------------------------------------
+    def lit(self, text: str) -> None:
+        """Append literal text to the current word."""
+        self.parts.append(text)
+        if text:
+            self.only_sub = None
+        self.started = True
+
+    def sub(self, script: str, placeholder: str) -> None:
+        """Append a command substitution: its script is judged, its output is unknown."""
+        only = not self.started or bool(re.fullmatch(r"[A-Za-z_]\w*=", "".join(self.parts)))
+        self.parts.append(placeholder)
+        self.cur.subs.append(script)
+        self.only_sub = script if only else None
+        self.started = True
+
+    def finish_word(self) -> None:
+        """Close the current word: a redirect target, a heredoc delimiter or a command word."""
+        if not self.started:
+            return
+        text = "".join(self.parts)
+        if self.redirect is not None:
+            if self.redirect in ("<<", "<<-"):
+                self.heredocs.append((self.cur, text, self.redirect == "<<-"))
+            elif not (self.redirect in (">&", "<&") and re.fullmatch(r"\d*-?", text)):
+                self.cur.redirects.append((self.redirect, text))
+            self.redirect = None
+        elif len(self.cur.words) < MAX_WORDS:
+            if self.only_sub is not None:
+                self.cur.generated[len(self.cur.words)] = self.only_sub
+            self.cur.words.append(text)
+        self.parts, self.started, self.only_sub = [], False, None
+
+    def end_command(self, pipe: bool = False) -> None:
+        """Close the current simple command; a pipe makes it the next command's input."""
+        self.finish_word()
+        cmd = self.cur
+        lead = 0
+        while lead < len(cmd.words) and ASSIGNMENT.match(cmd.words[lead]):
+            lead += 1
+        if lead == len(cmd.words):  # bare assignments set variables for what follows
+            for k, word in enumerate(cmd.words):
+                name, _, value = word.partition("=")
+                self.env[name] = SUB_MARK + cmd.generated[k] if k in cmd.generated else value
+        if lead:  # FOO=1 cmd: the assignments are the command's own environment, not words
+            cmd.words = cmd.words[lead:]
+            cmd.generated = {i - lead: v for i, v in cmd.generated.items() if i >= lead}
+            cmd.procsubs = {i - lead: v for i, v in cmd.procsubs.items() if i >= lead}
+        if (cmd.words or cmd.redirects or cmd.subs) and len(self.commands) < MAX_COMMANDS:
+            self.commands.append(cmd)
+        self.cur = Command(stdin=cmd if pipe and cmd.words else None)
+
+    # -- expansions --------------------------------------------------------------------------
+    def expand(self, name: str, default: str | None, quoted: bool, raw: str) -> None:
+        """A variable: its value from an earlier assignment (or its default), split into words
+        when unquoted; ``$IFS`` is a word break; an unknown variable stays as written."""
+        value = " " if name == "IFS" else self.env.get(name, default)
+        if value is None:
+            self.lit(raw)
+        elif value.startswith(SUB_MARK):
+            script = value[len(SUB_MARK) :]
+            self.sub(script, f"$({script})")
+        elif quoted:
+            self.lit(value)
+        else:
+            pieces = value.split()
+            if value[:1].isspace():
+                self.finish_word()
+            for k, piece in enumerate(pieces):
+                if k:
+                    self.finish_word()
+                self.lit(piece)
+            if value[-1:].isspace():
+                self.finish_word()
+
+    def dollar(self, quoted: bool) -> None:
+        """``$'…'``, ``$((…))``, ``$(…)``, ``${…}``, ``$NAME`` and the special parameters."""
+        s, i = self.s, self.i
+        nxt = s[i + 1 : i + 2]
+        if nxt == "'" and not quoted:
+            end = i + 2
+            while end < self.n and s[end] != "'":
+                end += 2 if s[end] == "\\" else 1
+            self.lit(decode_ansi_c(s[i + 2 : end]))
+            self.i = end + 1
+        elif s.startswith("$((", i):
+            self.i = _matching(s, i + 1, "(", ")")
+            self.lit(s[i : self.i])
+        elif nxt == "(":
+            self.i = _matching(s, i + 1, "(", ")")
+            self.sub(s[i + 2 : self.i - 1], s[i : self.i])
+        elif nxt == "{":
+            self.i = _matching(s, i + 1, "{", "}")
+            m = re.fullmatch(r"([A-Za-z_]\w*)(?::?[-=+?](.*))?", s[i + 2 : self.i - 1], re.DOTALL)
+            if m:
+                self.expand(m.group(1), m.group(2), quoted, s[i : self.i])
+            else:
+                self.lit(s[i : self.i])
+        elif m := NAME.match(s, i + 1):
+            self.i = m.end()
+            self.expand(m.group(), None, quoted, s[i : self.i])
+        else:
+            self.i = i + (2 if nxt and nxt in "@*#?$!-0123456789" else 1)
+            self.lit(s[i : self.i])
+
+    def backtick(self) -> None:
+        """An old-style command substitution."""
+        end = self.s.find("`", self.i + 1)
+        end = self.n if end < 0 else end
+        self.sub(self.s[self.i + 1 : end], self.s[self.i : end + 1])
+        self.i = end + 1
+
+    def dquote(self) -> None:
+        """A double-quoted string: escapes, expansions and substitutions, no word splitting."""
+        self.started = True
+        self.i += 1
+        s = self.s
+        while self.i < self.n and s[self.i] != '"':
+            c = s[self.i]
+            if c == "\\" and s[self.i + 1 : self.i + 2] in ("$", "`", '"', "\\", "\n"):
+                self.lit(s[self.i + 1].replace("\n", ""))
+                self.i += 2
+            elif c == "$":
+                self.dollar(quoted=True)
+            elif c == "`":
+                self.backtick()
+            else:
+                m = DQ_RUN.match(s, self.i)
+                end = m.end() if m else self.i + 1
+                self.lit(s[self.i : end])
+                self.i = end
+        self.i += 1
+
+    # -- operators ---------------------------------------------------------------------------
+    def operator(self, c: str) -> None:
+        """Pipes, lists, groups, redirects and process substitutions."""
+        s, i = self.s, self.i
+        nxt = s[i + 1 : i + 2]
+        if c in "<>" and nxt == "(":
+            end = _matching(s, i + 1, "(", ")")
+            self.finish_word()
+            self.cur.procsubs[len(self.cur.words)] = s[i + 2 : end - 1]
+            self.sub(s[i + 2 : end - 1], s[i:end])
+            self.i = end
+        elif c in "<>" or (c == "&" and nxt == ">"):
+            m = REDIRECT.match(s, i)
+            op = m.group() if m else c
+            if self.started and "".join(self.parts).isdigit():  # 2> file: the digits are a descriptor
+                self.parts, self.started = [], False
+            self.finish_word()
+            self.redirect = {"&>": ">", ">|": ">", "&>>": ">>"}.get(op, op)
+            self.i = i + len(op)
+        elif c == "|":
+            self.end_command(pipe=nxt != "|")
+            self.i = i + (2 if nxt in ("|", "&") else 1)
+        elif c == "&":
+            self.end_command()
+            self.i = i + (2 if nxt == "&" else 1)
+        else:  # ; ( ) and the braces of a group
+            self.end_command()
+            self.i = i + 1
+
+    def heredoc_bodies(self) -> None:
+        """After a line break: the bodies of the heredocs opened on that line."""
+        s = self.s
+        for cmd, delim, strip_tabs in self.heredocs:
+            lines = []
+            while self.i < self.n:
+                end = s.find("\n", self.i)
+                end = self.n if end < 0 else end
+                line = s[self.i : end]
+                self.i = min(end + 1, self.n)
+                if (line.lstrip("\t") if strip_tabs else line).strip() == delim:
+                    break
+                lines.append(line)
+            cmd.redirects.append(("<<", "\n".join(lines)))
+        self.heredocs = []
+
+    def run(self) -> list[Command]:
+        """Scan the whole text."""
+        s = self.s
+        while self.i < self.n:
+            c = s[self.i]
+            nxt = s[self.i + 1 : self.i + 2]
+            if c == " ":
+                self.finish_word()
+                self.i += 1
+            elif c == "\n":
+                self.end_command()
+                self.i += 1
+                self.heredoc_bodies()
+            elif c == "#" and not self.started:
+                end = s.find("\n", self.i)
+                self.i = self.n if end < 0 else end
+            elif c == "\\":
+                if nxt != "\n":
+                    self.lit(nxt)
+                self.i += 2
+            elif c == "'":
+                end = s.find("'", self.i + 1)
+                end = self.n if end < 0 else end
+                self.lit(s[self.i + 1 : end])
+                self.i = end + 1
+            elif c == '"':
+                self.dquote()
+            elif c == "$":
+                self.dollar(quoted=False)
+            elif c == "`":
+                self.backtick()
+            elif c in "<>|&;()":
+                self.operator(c)
+            elif c in "{}" and not self.started and nxt in ("", " ", "\n", ";"):
+                self.operator(";")
+            elif c == "#":
+                self.lit(c)
+                self.i += 1
+            else:
+                m = WORD_RUN.match(s, self.i)
+                end = m.end() if m else self.i + 1
+                self.lit(s[self.i : end])
+                self.i = end
+        self.end_command()
+        self.heredoc_bodies()
+        return self.commands
+
+
+def lex(text: str, env: dict[str, str] | None = None) -> list[Command]:
+    """Every simple command of a shell script, in order (pipelines, lists, groups, loops and
+    function bodies flattened). ``env`` holds variables assigned earlier (updated in place)."""
+    return _Lexer(text, env if env is not None else {}).run()
