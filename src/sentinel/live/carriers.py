@@ -1,0 +1,294 @@
+"""Commands that carry other code: ``bash -c``, ``ssh host '…'``, ``kubectl exec … --``,
+``docker exec``/``run``, ``ansible -m shell -a``, ``salt cmd.run``, fleet tools, ``find -exec``
+and ``-delete``, ``eval``, ``source``, SQL clients (``psql -c``, ``mysql -e``, ``sqlite3 db
+'…'``), ``redis-cli EVAL``, ``mongosh --eval``, ``python -c``, ``perl -e`` … and interpreters
+that run their standard input. Each returns the ``Nested`` code it carries; the dispatcher judges
+it one level deeper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sentinel.live.commands import Parsed, _skip_options
+from sentinel.live.context import Nested
+from sentinel.live.feeds import Feed, output_of_script
+from sentinel.live.lexer import Command
+from sentinel.live.rules import rules
+
+Carrier = Callable[[list[str], Parsed, Command, int, Feed | None], list[Nested]]
+
+
+def _positional(words: list[str], value_options: set[str]) -> list[str]:
+    """Original-case positional words of a command, skipping options and their values."""
+    out: list[str] = []
+    i = 1
+    while i < len(words):
+        w = words[i]
+        if w == "--":
+            return out + words[i + 1 :]
+        if w.startswith("-") and w != "-":
+            i += 2 if w in value_options else 1
+            continue
+        out.append(w)
+        i += 1
+    return out
+
+
+def _option_value(words: list[str], options: set[str]) -> str | None:
+    """The value of the first of ``options`` (``-c X``, ``-cX``, ``--command=X``)."""
+    for i, w in enumerate(words[1:], start=1):
+        if w in options:
+            return words[i + 1] if i + 1 < len(words) else None
+        for opt in options:
+            if opt.startswith("--") and w.startswith(opt + "="):
+                return w[len(opt) + 1 :]
+            if len(opt) == 2 and not opt.startswith("--") and w.startswith(opt) and len(w) > 2 and w[1] != "-":
+                return w[2:]
+    return None
+
+
+def _fed(feed: Feed | None, interpreter: str) -> list[Nested]:
+    """An interpreter running its input."""
+    return [Nested("fed", feed=feed, interpreter=interpreter)] if feed is not None else []
+
+
+def _generated(cmd: Command, index: int) -> str | None:
+    """The substitution whose output a word is (``sh -c "$(curl …)"``), if any."""
+    return cmd.generated.get(index) or cmd.procsubs.get(index)
+
+
+def shell(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``sh -c CODE``, ``bash script``, ``bash <(curl …)``, ``… | bash -s``."""
+    i, stdin_mode = 1, False
+    while i < len(words):
+        w = words[i]
+        if w == "--":
+            i += 1
+            break
+        if not w.startswith(("-", "+")) or w in ("-", "+"):
+            break
+        if w in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+            i += 2
+            continue
+        if not w.startswith("--") and "c" in w[1:] and i + 1 < len(words):
+            sub = _generated(cmd, offset + i + 1)
+            if sub is not None:
+                return _fed(output_of_script(sub), "shell")
+            return [Nested("shell", words[i + 1], stdin=feed)]
+        stdin_mode |= not w.startswith("--") and "s" in w[1:]
+        i += 1
+    if i < len(words) and not stdin_mode:
+        sub = _generated(cmd, offset + i)
+        return _fed(output_of_script(sub), "shell") if sub is not None else []
+    return _fed(feed, "shell")
+
+
+def python(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``python -c CODE``, ``python <(curl …)``, ``curl … | python``; ``-m module`` runs no code
+    given here."""
+    for i, w in enumerate(words[1:], start=1):
+        if w.startswith("-") and not w.startswith("--") and "c" in w[1:]:
+            return [Nested("python", words[i + 1])] if i + 1 < len(words) else []
+        if w.startswith("-m") or w == "--":
+            return []
+        if not w.startswith("-"):
+            sub = _generated(cmd, offset + i)
+            return _fed(output_of_script(sub), "python") if sub is not None else []
+    return _fed(feed, "python")
+
+
+def script(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``perl -e``/``-ne``, ``ruby -e``, ``node -e``/``-p``, ``php -r``, ``deno eval`` …"""
+    options = rules()["interpreters"]["script"][p.program]
+    letters = {o[1] for o in options if len(o) == 2 and o.startswith("-")}
+    for i, w in enumerate(words[1:], start=1):
+        takes_code = w in options or (w.startswith("-") and not w.startswith("--") and letters & set(w[1:]))
+        if takes_code and i + 1 < len(words):
+            return [Nested("script", words[i + 1], interpreter=p.program)]
+        if not w.startswith("-") and w not in options:
+            sub = _generated(cmd, offset + i)
+            return _fed(output_of_script(sub), "script") if sub is not None else []
+    return _fed(feed, "script")
+
+
+def su(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``su -c CODE [user]``, ``su - postgres -c CODE``."""
+    code = _option_value(words, {"-c", "--command"})
+    return [Nested("shell", code)] if code else _fed(feed, "shell")
+
+
+def ssh(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``ssh [options] host CODE…``: the remote command (fed by ssh's own input)."""
+    rest = _skip_options(words[1:], set(rules()["carriers"]["ssh_value_options"]))
+    return [Nested("shell", " ".join(rest[1:]), stdin=feed)] if len(rest) > 1 else []
+
+
+def fleet(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``pssh -h hosts -i CODE``, ``pdsh -w hosts CODE``: every host runs it."""
+    code = _positional(words, set(rules()["carriers"]["fleet_value_options"]))
+    return [Nested("shell", " ".join(code))] if code else []
+
+
+def kubectl(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``kubectl exec … -- ARGV`` (and ``kubectl debug … -- ARGV``)."""
+    if not {"exec", "debug", "run"} & set(p.positional) or "--" not in words:
+        return []
+    return [Nested("argv", argv=tuple(words[words.index("--") + 1 :]), stdin=feed)]
+
+
+def _mounts(words: list[str]) -> tuple[tuple[str, str], ...]:
+    """``-v HOST:CONTAINER`` bind mounts of ``docker run`` as (container path, host path)."""
+    out = []
+    for i, w in enumerate(words[:-1]):
+        if w in ("-v", "--volume"):
+            host, _, inside = words[i + 1].partition(":")
+            if host.startswith(("/", "~", "$")) and inside:
+                out.append((inside.split(":", 1)[0], host))
+    return tuple(out)
+
+
+def docker(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``docker exec [opts] CONTAINER ARGV``, ``docker run [opts] IMAGE ARGV`` (host mounts
+    mapped), ``docker compose exec|run SERVICE ARGV`` (podman and nerdctl alike)."""
+    c = rules()["carriers"]
+    for i, w in enumerate(words[1:], start=1):
+        if w == "exec":
+            options = c["compose_value_options"] if "compose" in words[:i] else c["docker_exec_value_options"]
+            rest = _skip_options(words[i + 1 :], set(options))
+            return [Nested("argv", argv=tuple(rest[1:]), stdin=feed)] if len(rest) > 1 else []
+        if w == "run":
+            options = c["compose_value_options"] if "compose" in words[:i] else c["docker_run_value_options"]
+            rest = _skip_options(words[i + 1 :], set(options))
+            mounts = _mounts(words[i + 1 :])
+            return [Nested("argv", argv=tuple(rest[1:]), stdin=feed, mounts=mounts)] if len(rest) > 1 else []
+        if not w.startswith("-") and w not in ("compose", "container"):
+            return []
+    return []
+
+
+def ansible(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``ansible HOSTS -m shell|command|raw -a CODE``."""
+    module = _option_value(words, {"-m", "--module-name"})
+    args = _option_value(words, {"-a", "--args"})
+    if args and module in rules()["carriers"]["ansible_shell_modules"]:
+        return [Nested("shell", args)]
+    return []
+
+
+def salt(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``salt TARGET cmd.run CODE``."""
+    pos = _positional(words, {"-G", "-L", "-E", "-C", "-N", "-t", "--timeout"})
+    if len(pos) > 2 and pos[1] in rules()["carriers"]["salt_shell_functions"]:
+        return [Nested("shell", " ".join(pos[2:]))]
+    return []
+
+
+def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``find ROOTS … -exec ARGV {} ;|+`` runs ARGV on what it finds (the roots stand for it);
+    ``-delete`` deletes it (recursively unless a test such as ``-name`` narrows it down)."""
+    roots = []
+    for w in words[1:]:
+        if w.startswith(("-", "(", "!")):
+            break
+        roots.append(w)
+    roots = roots or ["."]
+    out = []
+    for i, w in enumerate(words):
+        if w in ("-exec", "-execdir", "-ok", "-okdir"):
+            argv = []
+            for a in words[i + 1 :]:
+                if a in (";", "+", "\\;"):
+                    break
+                argv.extend(roots if a == "{}" else [a])
+            if argv:
+                out.append(Nested("argv", argv=tuple(argv)))
+    if "-delete" in words:
+        narrowed = any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in words)
+        out.append(Nested("argv", argv=("rm", "-f" if narrowed else "-rf", *roots)))
+    return out
+
+
+def eval_(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``eval "$(curl …)"`` runs a substitution's output; ``eval 'CODE'`` runs CODE."""
+    for i in range(1, len(words)):
+        sub = _generated(cmd, offset + i)
+        if sub is not None:
+            return _fed(output_of_script(sub), "shell")
+    return [Nested("shell", " ".join(words[1:]))] if len(words) > 1 else []
+
+
+def source(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``source <(curl …)`` / ``. <(…)`` runs what the substitution prints."""
+    for i in range(1, len(words)):
+        sub = _generated(cmd, offset + i)
+        if sub is not None:
+            return _fed(output_of_script(sub), "shell")
+    return [] if len(words) > 1 else _fed(feed, "shell")
+
+
+def sql_client(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``psql -c SQL``, ``mysql -e SQL``, ``sqlite3 DB SQL``, ``bq query SQL``, or SQL on stdin
+    (``echo … | psql``, heredocs, here-strings)."""
+    clients = rules()["sql_clients"]
+    options = set(clients["options"].get(p.program, ()))
+    code = _option_value(words, options) if options else None
+    if code is None and p.program in clients["positional"]:
+        pos = _positional(words, {"-cmd", "-separator", "-init", "--format", "--project_id"})
+        index = clients["positional"][p.program]
+        code = pos[index] if len(pos) > index else None
+    if code is not None:
+        return [Nested("sql", code)]
+    return _fed(feed, "sql") if p.program in clients["stdin"]["programs"] else []
+
+
+def redis(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``redis-cli EVAL SCRIPT …`` and commands fed on stdin (one per line)."""
+    pos = _positional(words, set(rules()["datastores"]["redis_value_options"]))
+    if pos and pos[0].lower() in ("eval", "eval_ro") and len(pos) > 1:
+        return [Nested("redis", pos[1])]
+    if not pos and feed is not None and feed.kind == "text":
+        return [Nested("argv", argv=("redis-cli", *line.split())) for line in feed.text.splitlines()[:32] if line]
+    return []
+
+
+def mongo(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``mongosh --eval JS`` / ``mongo DB --eval JS``, or JavaScript on stdin."""
+    code = _option_value(words, set(rules()["datastores"]["mongo_eval_options"]))
+    return [Nested("mongo", code)] if code is not None else _fed(feed, "mongo")
+
+
+def carrier_for(program: str) -> Carrier | None:
+    """The carrier handler of a program, if it carries code."""
+    r = rules()
+    interp, carriers = r["interpreters"], r["carriers"]
+    if program in interp["shells"]:
+        return shell
+    if program in interp["python"]:
+        return python
+    if program in interp["script"]:
+        return script
+    if program in carriers["fleet"]:
+        return fleet
+    if program in r["sql_clients"]["options"] or program in r["sql_clients"]["positional"]:
+        return sql_client
+    if program in r["datastores"]["redis"]:
+        return redis
+    if program in r["datastores"]["mongo"]:
+        return mongo
+    return {
+        "su": su,
+        "ssh": ssh,
+        "kubectl": kubectl,
+        "oc": kubectl,
+        "docker": docker,
+        "podman": docker,
+        "nerdctl": docker,
+        "docker-compose": docker,
+        "ansible": ansible,
+        "salt": salt,
+        "find": find,
+        "eval": eval_,
+        "source": source,
+        ".": source,
+    }.get(program)

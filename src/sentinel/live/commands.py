@@ -1,0 +1,217 @@
+"""One simple command against the ``[[rule]]`` table: program, positional words, flags, targets.
+
+A command is first unwrapped (``sudo``, ``env``, ``timeout 60``, ``xargs -0`` … run the next
+word), then the first rule of its program whose words, flags and substrings match decides what it
+is; the rule's severity is then raised by what its targets are: a path (scope tables), a block
+device, a sensitive file, a production name, a data or security service, or "everything listed"
+(``xargs`` fed by a listing, ``$(docker ps -q)``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sentinel.live.findings import Finding, cap, worst
+from sentinel.live.paths import is_block_device, is_sensitive_file, path_class
+from sentinel.live.rules import known_programs, rules
+
+SPLIT_NAME = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(slots=True)
+class Parsed:
+    """A command's words, lower-cased and sorted into positional words and flags."""
+
+    program: str
+    words: list[str]
+    positional: list[str]
+    flags: set[str]
+    values: list[str]  # values of --flag=value (they name targets too: --context=prod)
+    all_targets: bool = False  # its operands are "everything listed" (xargs, $(… ls …))
+    roots: tuple[str, ...] = ()  # operands supplied from elsewhere (find roots through xargs)
+    cwd: str | None = None
+    mounts: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (container path, host path)
+
+
+def program_name(word: str) -> str:
+    """``/usr/bin/rm`` → ``rm``; ``mkfs.ext4`` → ``mkfs``; ``kafka-topics.sh`` → ``kafka-topics``."""
+    name = word.rsplit("/", 1)[-1].lower()
+    if name.endswith(".exe"):
+        name = name[:-4]
+    if "." in name.strip("."):
+        head = name.split(".", 1)[0]
+        if head in known_programs() or re.fullmatch(r"python\d?", head):
+            return head
+    return name
+
+
+def _skip_options(words: list[str], value_options: set[str], positionals: int = 0) -> list[str]:
+    """Drop leading options (and the values of those that take one) and ``positionals`` words."""
+    i = 0
+    while i < len(words) and words[i].startswith("-") and words[i] != "-":
+        w = words[i]
+        i += 1
+        if w == "--":
+            break
+        if w in value_options:
+            i += 1
+    return words[i + positionals :]
+
+
+def unwrap(words: list[str]) -> tuple[list[str], bool]:
+    """Strip wrappers that run the next word as a command; whether ``xargs`` was one of them."""
+    data = rules()["wrappers"]
+    wrappers = set(data["programs"])
+    via_xargs = False
+    while words:
+        head = program_name(words[0])
+        if head not in wrappers:
+            break
+        via_xargs |= head == "xargs"
+        rest = words[1:]
+        if head == "env":
+            rest = [w for w in rest if "=" not in w or w.startswith("-")]
+        words = _skip_options(rest, set(data["value_options"].get(head, [])), data["skip_positionals"].get(head, 0))
+    return words, via_xargs
+
+
+def parse(words: list[str]) -> Parsed:
+    """Positional words and flags (``-rf`` is ``-r`` and ``-f``; ``--force=true`` is ``--force``)."""
+    low = [w.lower() for w in words]
+    positional, flags, values = [], set(), []
+    options_done = False
+    for w in low[1:]:
+        if options_done or not w.startswith("-") or w == "-":
+            positional.append(w)
+            continue
+        if w == "--":
+            options_done = True
+            continue
+        name, eq, value = w.partition("=")
+        flags.add(name)
+        if eq:
+            values.append(value)
+        if not name.startswith("--") and len(name) > 2 and not name[1:].isdigit():
+            flags.update(f"-{c}" for c in name[1:])
+    return Parsed(program_name(low[0]), low, positional, flags, values)
+
+
+def is_production(tokens: list[str]) -> bool:
+    """Whether target names look like production (``prod-db``, ``payments``), not staging."""
+    t = rules()["targets"]
+    if any(tok in t["production_words"] for tok in tokens):
+        return True
+    parts = {p for tok in tokens for p in SPLIT_NAME.split(tok) if p}
+    return bool(parts & set(t["production"])) and not (
+        parts & set(t["nonproduction"]) and not parts & {"prod", "production"}
+    )
+
+
+@lru_cache(maxsize=1)
+def _services() -> dict[str, frozenset[str]]:
+    """Service names by kind (data, security, platform)."""
+    return {kind: frozenset(names) for kind, names in rules()["services"].items()}
+
+
+def service_kinds(tokens: list[str]) -> set[str]:
+    """Kinds of the services named (``postgresql@14-main.service`` is a data service)."""
+    kinds: set[str] = set()
+    for tok in tokens:
+        base = re.sub(r"\.service$", "", tok)
+        names = {base, base.split("@", 1)[0], *SPLIT_NAME.split(base)}
+        kinds.update(kind for kind, known in _services().items() if names & known)
+    return kinds
+
+
+def _matches(rule: dict[str, Any], p: Parsed) -> bool:
+    """Whether a rule's words, prefix, flags, substrings and last word fit the command."""
+    it = iter(p.positional)
+    if not all(any(w == a for w in it) for a in rule.get("args", ())):
+        return False
+    if "prefix" in rule and not any(w.startswith(rule["prefix"]) for w in p.positional):
+        return False
+    if not all(p.flags.intersection(group) for group in rule.get("flags", ())):
+        return False
+    if p.flags.intersection(rule.get("not_flags", ())):
+        return False
+    joined = " ".join(p.words)
+    if not all(c in joined for c in rule.get("contains", ())):
+        return False
+    return "last" not in rule or p.words[-1] in rule["last"]
+
+
+def targets(rule: dict[str, Any], p: Parsed) -> list[str]:
+    """The operands a rule's target checks look at: its positional words beyond the rule's own
+    (``after_first`` skips chmod's mode, ``last`` is rsync's destination), ``of=`` of dd, and
+    operands supplied through xargs; ``key=value`` words other than ``of=`` are not targets."""
+    words = list(p.positional)
+    for a in rule.get("args", ()):
+        if a in words:
+            words.remove(a)
+    if rule.get("targets") == "after_first":
+        words = words[1:]
+    elif rule.get("targets") == "last":
+        words = words[-1:]
+    out = [w[3:] if w.startswith("of=") else w for w in words if "=" not in w or w.startswith("of=")]
+    out = [w for w in out if w not in ("{}", ";", "+")]
+    return out + list(p.roots)
+
+
+def _host_path(path: str, mounts: tuple[tuple[str, str], ...]) -> str:
+    """A path inside a container as the host path it is mounted from (``-v /:/host``)."""
+    for inside, host in mounts:
+        if path == inside or path.startswith(inside.rstrip("/") + "/"):
+            rest = path[len(inside) :].lstrip("/")
+            return host.rstrip("/") + "/" + rest
+    return path
+
+
+def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
+    """(severity, target, production) of a matched rule for this command."""
+    ops = [_host_path(t, p.mounts) for t in targets(rule, p)]
+    severity = rule["severity"]
+    if "scope" in rule and ops:
+        table = rules()["scope"][rule["scope"]]
+        severity = worst(table[path_class(t, p.cwd)] for t in ops)
+    raised = []
+    if "device_severity" in rule and any(is_block_device(t) for t in ops):
+        raised.append(rule["device_severity"])
+    if "sensitive_severity" in rule and any(is_sensitive_file(t) for t in ops):
+        raised.append(rule["sensitive_severity"])
+    if "shell_severity" in rule and any(re.search(r"/(?:ba|z|da|k)?sh$", t) for t in ops):
+        raised.append(rule["shell_severity"])
+    production = is_production(p.positional + p.values)
+    if production and "prod_severity" in rule:
+        raised.append(rule["prod_severity"])
+    if p.flags & {"--force", "-f"} and "forced_severity" in rule:
+        raised.append(rule["forced_severity"])
+    kinds = service_kinds(p.positional)
+    raised += [rule[f"{kind}_severity"] for kind in kinds if f"{kind}_severity" in rule]
+    if p.all_targets and "all_severity" in rule:
+        raised.append(rule["all_severity"])
+    target = ops[-1] if ops else (p.positional[-1] if p.positional else p.program)
+    return worst([severity, *raised]), target, production
+
+
+def is_dry_run(p: Parsed) -> bool:
+    """``--dry-run``, ``--check``, ``plan`` …: nothing changes."""
+    data = rules()["dry_run"]
+    return bool(p.flags & set(data["flags"])) or bool(p.flags & set(data["short"].get(p.program, ())))
+
+
+def classify(p: Parsed) -> Finding | None:
+    """The finding of the first matching rule (a read-only program gives a low finding)."""
+    evidence = " ".join(p.words)[:300]
+    for rule in rules()["by_program"].get(p.program, ()):
+        if _matches(rule, p):
+            severity, target, production = rule_severity(rule, p)
+            if is_dry_run(p):
+                return Finding("shell", f"{rule['what']} (dry run)", cap(severity, "low"), target, evidence)
+            return Finding("shell", rule["what"], severity, target, evidence, production)
+    if p.program in rules()["readonly"]["programs"]:
+        target = p.positional[-1] if p.positional else p.program
+        return Finding("shell", "read-only command", "low", target, evidence)
+    return None

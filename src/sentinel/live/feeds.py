@@ -1,0 +1,124 @@
+"""What flows into a command's standard input: known text (``echo``, heredocs, here-strings),
+downloaded code (``curl``, ``wget -O-``), decoded payloads (``base64 -d``, ``xxd -r -p``) or a
+listing (``find``, ``docker ps -q``) — so ``… | sh``, ``… | psql`` and ``… | xargs rm`` can be
+judged by what they are fed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from sentinel.live.commands import parse, program_name, unwrap
+from sentinel.live.lexer import Command, lex
+from sentinel.live.rules import limit, rules
+
+MAX_CHAIN = 8  # producers followed back through a pipeline
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One input: ``kind`` is text, remote, encoded (decoded to nothing readable), listing or file."""
+
+    kind: str
+    text: str = ""
+    source: str = ""
+    roots: tuple[str, ...] = ()
+    decoded: bool = False
+
+
+def _decode(program: str, flags: set[str], text: str) -> str | None:
+    """The decoded payload, or None when it is not readable text."""
+    payload = text.strip()[: 4 * limit("max_decoded_chars")]
+    try:
+        if program == "base64":
+            raw = base64.b64decode(payload + "=" * (-len(payload) % 4))
+        elif program == "base32":
+            raw = base64.b32decode(payload.upper() + "=" * (-len(payload) % 8))
+        elif program == "xxd" and "-p" in flags:
+            raw = binascii.unhexlify("".join(payload.split()))
+        elif program == "rev":
+            return payload[::-1]
+        else:
+            return None
+        return raw.decode("utf-8")[: limit("max_decoded_chars")]
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _echoed(words: list[str]) -> str:
+    """What ``echo``/``printf`` print (options dropped, ``printf``'s format applied loosely)."""
+    args = [w for w in words[1:] if not (w.startswith("-") and len(w) <= 3)]
+    if program_name(words[0]) == "printf" and len(args) > 1 and "%" in args[0]:
+        args = args[1:]
+    return " ".join(args).replace("\\n", "\n")
+
+
+def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:
+    """What a command reads: its heredoc or here-string, a ``<`` file, or its pipe's producer."""
+    for op, target in cmd.redirects:
+        if op in ("<<", "<<<"):
+            return Feed("text", target, source=op)
+        if op == "<":
+            return Feed("file", source=target)
+    if cmd.stdin is not None and depth < MAX_CHAIN:
+        return output_of(cmd.stdin, depth + 1)
+    return None
+
+
+def output_of(cmd: Command, depth: int = 0) -> Feed:
+    """What a command writes to its standard output, as far as the analyser can tell."""
+    words, _ = unwrap(cmd.words)
+    if not words:
+        return Feed("listing")
+    p = parse(words)
+    data = rules()["interpreters"]
+    evidence = " ".join(words)[:200]
+    if p.program in ("echo", "printf"):
+        return Feed("text", _echoed(words), source=evidence)
+    if p.program in data["stdin"]["fetchers"]:
+        if _writes_to_file(p.program, words):
+            return Feed("file", source=evidence)
+        return Feed("remote", source=evidence)
+    inner = stdin_of(cmd, depth)
+    decode_flags = data["decoders"].get(p.program)
+    if decode_flags is not None and (not decode_flags or p.flags & set(decode_flags)):
+        if inner is None and p.program in ("base64", "base32", "xxd") and p.positional:
+            return Feed("file", source=evidence)
+        if inner is None or inner.kind != "text":
+            return inner or Feed("listing")
+        decoded = _decode(p.program, p.flags, inner.text)
+        return Feed("encoded", source=evidence) if decoded is None else Feed("text", decoded, evidence, decoded=True)
+    if p.program in data["stdin"]["passthrough"] and inner is not None:
+        return inner
+    if p.program == "find":
+        roots = tuple(w for w in _find_roots(words[1:]))
+        return Feed("listing", source=evidence, roots=roots)
+    return Feed("listing", source=evidence)
+
+
+def _writes_to_file(program: str, words: list[str]) -> bool:
+    """``curl -o x`` and ``wget -O x`` save the download instead of printing it."""
+    for i, w in enumerate(words):
+        if program == "curl" and (w in ("-o", "--output", "-O", "--remote-name") or w.startswith("--output=")):
+            return True
+        if program == "wget" and w in ("-O", "--output-document") and words[i + 1 : i + 2] != ["-"]:
+            return True
+    return False
+
+
+def _find_roots(args: list[str]) -> list[str]:
+    """The starting points of ``find`` (the words before its first expression)."""
+    roots = []
+    for w in args:
+        if w.startswith(("-", "(", "!")):
+            break
+        roots.append(w)
+    return roots or ["."]
+
+
+def output_of_script(script: str) -> Feed:
+    """What a substitution's script writes: the output of its last command."""
+    commands = lex(script[: limit("max_snippet_chars")])
+    return output_of(commands[-1]) if commands else Feed("listing")

@@ -1,0 +1,105 @@
+"""Where a path points, which decides how bad deleting (or ``chmod -R``-ing) it is.
+
+``rm -rf ./build`` and ``rm -rf /var/lib/postgresql`` are the same command shape; the target
+makes one routine and the other a lost database. Classes (``[paths]`` in the rules file): root,
+system, data, home, user (inside a home), shared_scratch (``/tmp`` itself), scratch (inside
+``/tmp``, or a build/cache directory), logs, cwd (the working directory itself), relative, other.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from functools import lru_cache
+
+from sentinel.live.rules import pattern, rules
+
+HOME_SPELLINGS = re.compile(r"^(?:~[a-z0-9_-]*|\$home|\$\{home\})(?=/|$)")
+REMOTE_PREFIX = re.compile(r"^(?:[a-z0-9_.-]+@)?[a-z0-9_.-]+:(?=/)")
+
+
+def _expand(path: str, cwd: str | None) -> str:
+    """The path lower-cased, home and temp spellings unified, remote ``host:`` and trailing
+    ``/``, ``/*``, ``/.`` dropped, a glob replaced by its directory, made absolute against a
+    known working directory."""
+    p = REMOTE_PREFIX.sub("", path.strip().strip("'\"").lower())
+    p = HOME_SPELLINGS.sub("~", p)
+    p = re.sub(r"^(?:\$tmpdir|\$\{tmpdir\})(?=/|$)", "/tmp", p)
+    if any(ch in p for ch in "*?["):
+        head = re.split(r"[*?\[]", p, maxsplit=1)[0]
+        p = head if head.endswith("/") or not head else posixpath.dirname(head) or ("/" if p.startswith("/") else "")
+        p = p or "."
+    if cwd and not p.startswith(("/", "~", "$")):
+        p = posixpath.join(cwd, p)
+    if p.startswith("/"):
+        p = posixpath.normpath(p)
+    while len(p) > 1 and p.endswith(("/", "/.")):
+        p = p[:-1] if p.endswith("/") else p[:-2]
+    return p
+
+
+@lru_cache(maxsize=1)
+def _tables() -> dict[str, frozenset[str] | tuple[str, ...]]:
+    """The ``[paths]`` lists as sets (exact names) and tuples (prefixes)."""
+    data = rules()["paths"]
+    exact = ("root", "system", "data", "home", "shared_scratch", "logs", "sensitive_files", "kernel_triggers")
+    prefixes = (
+        "system_prefixes",
+        "data_prefixes",
+        "scratch_prefixes",
+        "logs_prefixes",
+        "home_children",
+        "sensitive_prefixes",
+    )
+    out: dict[str, frozenset[str] | tuple[str, ...]] = {k: frozenset(data[k]) for k in exact}
+    out.update({k: tuple(data[k]) for k in prefixes})
+    out["scratch_names"] = frozenset(data["scratch_names"])
+    return out
+
+
+def path_class(path: str, cwd: str | None = None) -> str:
+    """The class of one target path (see the module docstring)."""
+    t = _tables()
+    p = _expand(path, cwd)
+    if p in t["root"] or p == "/..":
+        return "root"
+    if p in ("", ".", "./"):
+        return "cwd"
+    if p in t["system"] or p.startswith(t["system_prefixes"]):  # type: ignore[arg-type]
+        return "system"
+    parts = [c for c in p.split("/") if c]
+    scratch_named = any(c in t["scratch_names"] for c in parts)
+    if p in t["data"] or p.startswith(t["data_prefixes"]):  # type: ignore[arg-type]
+        return "data"
+    if p in t["home"] or re.fullmatch(r"/(?:home|users)/[^/]+", p):
+        return "home"
+    if p in t["logs"] or p.startswith(t["logs_prefixes"]):  # type: ignore[arg-type]
+        return "logs"
+    if p.startswith(t["scratch_prefixes"]):  # type: ignore[arg-type]
+        return "scratch"
+    if p in t["shared_scratch"]:
+        return "shared_scratch"
+    if p.startswith(("~/", *t["home_children"])):  # type: ignore[misc]
+        return "scratch" if scratch_named else "user"
+    if p.startswith(".."):
+        return "cwd"
+    if not p.startswith("/"):
+        return "scratch" if scratch_named else "relative"
+    return "other"
+
+
+def is_block_device(path: str) -> bool:
+    """A disk, partition or volume device node (``/dev/sda``, ``/dev/nvme0n1p1``, ``/dev/mapper/x``)."""
+    return bool(pattern(rules()["paths"]["block_device"]).match(path.strip().strip("'\"").lower()))
+
+
+def is_sensitive_file(path: str) -> bool:
+    """A file whose truncation or world-writability breaks or opens the host (``/etc/shadow``)."""
+    t = _tables()
+    p = _expand(path, None)
+    return p in t["sensitive_files"] or p.startswith(t["sensitive_prefixes"])  # type: ignore[arg-type]
+
+
+def is_kernel_trigger(path: str) -> bool:
+    """A ``/proc`` file whose write crashes or reboots the kernel."""
+    return _expand(path, None) in _tables()["kernel_triggers"]
