@@ -1,0 +1,85 @@
+"""Judge shell: every simple command of a snippet (pipelines, lists, loops, substitutions), with
+the working directory that ``cd`` set, what its standard input is fed, what it writes, and the
+code it carries (returned as ``Nested`` for the dispatcher to judge one level deeper).
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from sentinel.live.carriers import carrier_for
+from sentinel.live.commands import classify, parse, program_name, unwrap
+from sentinel.live.context import Context, Nested
+from sentinel.live.feeds import output_of_script, stdin_of
+from sentinel.live.findings import Finding
+from sentinel.live.lexer import Command, lex
+from sentinel.live.rules import limit, rules
+from sentinel.live.specials import git_push, http_delete, shapes, tee_targets, writes
+
+Judged = tuple[list[Finding], list[Nested]]
+
+
+def _cd(words: list[str], cwd: str | None) -> str | None:
+    """The working directory after ``cd DIR`` (unknown after ``cd -`` or a relative jump from an
+    unknown place)."""
+    target = words[1] if len(words) > 1 else "~"
+    if target.startswith(("/", "~", "$")):
+        return target
+    return posixpath.join(cwd, target) if cwd else None
+
+
+def _lists_many(script: str) -> bool:
+    """Whether a substitution prints a list (``$(docker ps -q)``), not one value (``$(mktemp)``)."""
+    feed = output_of_script(script)
+    program = program_name(feed.source.split()[0]) if feed.source else ""
+    return feed.kind == "listing" and program not in rules()["substitutions"]["scalar_programs"]
+
+
+def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
+    """One simple command: its rule, its writes, its special shapes and the code it carries."""
+    evidence = " ".join(cmd.words)[:300]
+    findings = writes(cmd.redirects, evidence)
+    words, via_xargs = unwrap(cmd.words)
+    if not words:
+        return findings, []
+    if len(words) == 1 and " " in words[0].strip():  # watch 'kubectl get pods', a quoted command
+        return findings, [Nested("shell", words[0], cwd=cwd)]
+    offset = len(cmd.words) - len(words)
+    p = parse(words)
+    p.cwd, p.mounts = cwd, ctx.mounts
+    feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
+    if via_xargs:
+        if feed is not None and feed.roots:
+            p.roots = feed.roots
+        else:
+            p.all_targets = True
+    if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
+        p.all_targets = True
+    for finding in (classify(p), git_push(p), http_delete(p, words)):
+        if finding is not None:
+            findings.append(finding)
+    findings += writes(tee_targets(p), evidence)
+    carrier = carrier_for(p.program)
+    return findings, carrier(words, p, cmd, offset, feed) if carrier else []
+
+
+def judge_shell(text: str, ctx: Context) -> Judged:
+    """Every command of a shell snippet, in order (``cd`` moves the working directory)."""
+    text = text[: limit("max_snippet_chars")]
+    findings, nested = shapes(text), []
+    cwd = ctx.cwd
+    for cmd in lex(text):
+        nested += [Nested("shell", sub, cwd=cwd) for sub in cmd.subs]
+        words, _ = unwrap(cmd.words)
+        if words and program_name(words[0]) == "cd":
+            cwd = _cd(words, cwd)
+            continue
+        f, n = judge_command(cmd, ctx, cwd)
+        findings += f
+        nested += n
+    return findings, nested
+
+
+def judge_argv(argv: tuple[str, ...], ctx: Context) -> Judged:
+    """An argument vector (``kubectl exec … -- ARGV``, ``subprocess.run([...])``, a tool's list)."""
+    return judge_command(Command(words=list(argv)), ctx, ctx.cwd)

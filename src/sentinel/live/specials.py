@@ -1,0 +1,115 @@
+"""Commands whose danger depends on more than words and flags: where output is written
+(``>``, ``>>``, ``tee``), which branch a push rewrites or deletes, what an HTTP DELETE hits, and
+shapes seen on a whole snippet (fork bombs, PowerShell download-and-execute).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+from sentinel.live.commands import Parsed
+from sentinel.live.findings import Finding
+from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file
+from sentinel.live.rules import pattern, rules
+
+QUOTED = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
+
+
+def writes(targets: list[tuple[str, str]], evidence: str) -> list[Finding]:
+    """Findings for output written to ``(op, path)``: devices, kernel triggers, host files."""
+    sev = rules()["redirects"]
+    out = []
+    for op, path in targets:
+        if op not in (">", ">>", "<>"):
+            continue
+        if is_block_device(path):
+            out.append(Finding("shell", "raw write to a block device", sev["block_device"], path, evidence))
+        elif is_kernel_trigger(path):
+            out.append(Finding("shell", "kernel trigger written", sev["kernel_trigger"], path, evidence))
+        elif is_sensitive_file(path):
+            kind = "sensitive_append" if op == ">>" else "sensitive_overwrite"
+            what = "appended to a host security file" if op == ">>" else "host file overwritten or emptied"
+            out.append(Finding("shell", what, sev[kind], path, evidence))
+        elif op == ">" and path.startswith(("/etc/", "/boot/", "/usr/")):
+            out.append(Finding("shell", "system file overwritten", sev["system_overwrite"], path, evidence))
+    return out
+
+
+def tee_targets(p: Parsed) -> list[tuple[str, str]]:
+    """``tee [-a] FILE…`` writes like ``>`` (``>>`` with ``-a``)."""
+    if p.program != "tee":
+        return []
+    op = ">>" if p.flags & {"-a", "--append"} else ">"
+    return [(op, path) for path in p.positional]
+
+
+def _protected(branch: str) -> bool:
+    """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
+    name = branch.lower().removeprefix("refs/heads/")
+    return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
+
+
+def git_push(p: Parsed) -> Finding | None:
+    """Force pushes and deletions, judged by the branch: protected → catastrophic, unknown →
+    medium (flag), one's own feature branch → low."""
+    if p.program != "git" or "push" not in p.positional:
+        return None
+    g = rules()["git"]
+    after = p.positional[p.positional.index("push") + 1 :]
+    specs = after[1:]
+    evidence = " ".join(p.words)[:300]
+    force = bool(p.flags & set(g["force_flags"])) or any(s.startswith("+") for s in specs)
+    delete = bool(p.flags & set(g["delete_flags"])) or any(s.startswith(":") for s in specs)
+    branches = [s.lstrip("+").split(":")[-1] for s in specs]
+    hits = [b for b in branches if _protected(b)]
+    if "--mirror" in p.flags:
+        return Finding("shell", "mirror push (every remote ref overwritten)", "catastrophic", after[0] if after else "")
+    if (force or delete) and hits:
+        what = "deletion of a protected branch" if delete else "force push to a protected branch"
+        return Finding("shell", what, "catastrophic", hits[0], evidence, production=True)
+    if delete and p.all_targets:
+        return Finding("shell", "deletion of every listed branch", "medium", "branches", evidence)
+    if force and not branches:
+        return Finding("shell", "force push (branch not named)", "medium", "current branch", evidence)
+    if force or delete:
+        what = "force push to a feature branch" if force else "deletion of a feature branch"
+        return Finding("shell", what, "low", branches[0] if branches else "", evidence)
+    return None
+
+
+def http_delete(p: Parsed, words: list[str]) -> Finding | None:
+    """``curl -X DELETE URL``: everything behind a wildcard or ``_all`` is catastrophic."""
+    if p.program not in ("curl", "http", "https", "xh", "wget"):
+        return None
+    method = ""
+    for i, w in enumerate(words):
+        if w in ("-X", "--request", "--method") and i + 1 < len(words):
+            method = words[i + 1]
+        elif w.startswith("-X") and len(w) > 2:
+            method = w[2:]
+        elif w.startswith(("--request=", "--method=")):
+            method = w.split("=", 1)[1]
+    if p.program in ("http", "https", "xh") and p.positional:
+        method = p.positional[0]
+    if method.lower() not in rules()["http"]["delete_methods"]:
+        return None
+    urls = [w for w in p.positional if "/" in w or ":" in w] or p.positional
+    url = urls[-1] if urls else ""
+    evidence = " ".join(p.words)[:300]
+    if pattern(rules()["http"]["wildcard_url"]).search(url):
+        return Finding("shell", "HTTP DELETE of everything behind a wildcard", "catastrophic", url, evidence)
+    return Finding("shell", "HTTP DELETE", "medium", url, evidence)
+
+
+def shapes(text: str) -> list[Finding]:
+    """Fork bombs and PowerShell download-and-execute on the snippet, quoted text removed."""
+    bare = QUOTED.sub("''", text)
+    out = []
+    for m in pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare):
+        name = re.escape(m.group(1))
+        if re.search(rf"{name}\s*\|\s*{name}|{name}\s*&\s*{name}", m.group(2)):
+            out.append(Finding("shell", "fork bomb", "catastrophic", m.group(1), m.group(0)[:120]))
+    if pattern(rules()["shapes"]["powershell_download_exec"]).search(bare):
+        out.append(Finding("shell", "downloaded code executed (PowerShell)", "catastrophic", "", text[:200]))
+    return out
