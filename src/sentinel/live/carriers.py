@@ -193,6 +193,9 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
             break
         roots.append(w)
     roots = roots or ["."]
+    narrowed = any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in words)
+    if narrowed:  # it acts on some files *inside* the roots, not on the roots themselves
+        roots = [f"{r.rstrip('/')}/…" for r in roots]
     out = []
     for i, w in enumerate(words):
         if w in ("-exec", "-execdir", "-ok", "-okdir"):
@@ -204,7 +207,6 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
             if argv:
                 out.append(Nested("argv", argv=tuple(argv)))
     if "-delete" in words:
-        narrowed = any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in words)
         out.append(Nested("argv", argv=("rm", "-f" if narrowed else "-rf", *roots)))
     return out
 

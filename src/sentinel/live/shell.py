@@ -35,6 +35,16 @@ def _lists_many(script: str) -> bool:
     return feed.kind == "listing" and program not in rules()["substitutions"]["scalar_programs"]
 
 
+def _own_words(words: list[str], nested: list[Nested]) -> list[str]:
+    """A carrier's words without the argument vector it carries (``docker run --rm img rm -rf
+    /x``: ``rm`` and ``-rf`` are the inner command's, not docker's)."""
+    for n in nested:
+        k = len(n.argv)
+        if n.lang == "argv" and k and tuple(words[-k:]) == n.argv and k < len(words):
+            return words[:-k]
+    return words
+
+
 def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
     """One simple command: its rule, its writes, its special shapes and the code it carries."""
     evidence = " ".join(cmd.words)[:300]
@@ -45,9 +55,11 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
     if len(words) == 1 and " " in words[0].strip():  # watch 'kubectl get pods', a quoted command
         return findings, [Nested("shell", words[0], cwd=cwd)]
     offset = len(cmd.words) - len(words)
-    p = parse(words)
-    p.cwd, p.mounts = cwd, ctx.mounts
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
+    carrier = carrier_for(program_name(words[0]))
+    nested = carrier(words, parse(words), cmd, offset, feed) if carrier else []
+    p = parse(_own_words(words, nested))
+    p.cwd, p.mounts = cwd, ctx.mounts
     if via_xargs:
         if feed is not None and feed.roots:
             p.roots = feed.roots
@@ -59,8 +71,7 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
         if finding is not None:
             findings.append(finding)
     findings += writes(tee_targets(p), evidence)
-    carrier = carrier_for(p.program)
-    return findings, carrier(words, p, cmd, offset, feed) if carrier else []
+    return findings, nested
 
 
 def judge_shell(text: str, ctx: Context) -> Judged:
