@@ -83,19 +83,20 @@ def parse(words: list[str]) -> Parsed:
     low = [w.lower() for w in words]
     positional, flags, values = [], set(), []
     options_done = False
-    for w in low[1:]:
+    for w in words[1:]:
         if options_done or not w.startswith("-") or w == "-":
-            positional.append(w)
+            positional.append(w.lower())
             continue
         if w == "--":
             options_done = True
             continue
         name, eq, value = w.partition("=")
-        flags.add(name)
-        if eq:
-            values.append(value)
+        names = {name, name.lower()}  # -R is -R (and, for an all-caps evasion, -r)
         if not name.startswith("--") and len(name) > 2 and not name[1:].isdigit():
-            flags.update(f"-{c}" for c in name[1:])
+            names.update(f"-{c}" for c in name[1:] + name[1:].lower())
+        flags |= names
+        if eq:
+            values.append(value.lower())
     return Parsed(program_name(low[0]), low, positional, flags, values)
 
 

@@ -104,7 +104,8 @@ class _Lexer:
 
     def sub(self, script: str, placeholder: str) -> None:
         """Append a command substitution: its script is judged, its output is unknown."""
-        only = not self.started or bool(re.fullmatch(r"[A-Za-z_]\w*=", "".join(self.parts)))
+        so_far = "".join(self.parts)
+        only = not so_far or bool(re.fullmatch(r"[A-Za-z_]\w*=", so_far))
         self.parts.append(placeholder)
         self.cur.subs.append(script)
         self.only_sub = script if only else None

@@ -8,10 +8,14 @@ line breaks are kept: shell is case-sensitive in its payloads (base64) and scrip
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
-from sentinel.live.rules import rules
+from sentinel.live.rules import known_programs, rules
+
+SQL_WORDS = frozenset({"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "table", "from"})
+NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
 
 
 @lru_cache(maxsize=1)
@@ -20,12 +24,28 @@ def _confusables() -> dict[int, str]:
     return {ord(k): v for k, v in rules()["confusables"].items()}
 
 
+@lru_cache(maxsize=1)
+def _transliterations() -> dict[int, str]:
+    """``str.translate`` table reading Cyrillic letters by sound (``р`` → ``r``)."""
+    return {ord(k): v for k, v in rules()["transliterations"].items()}
+
+
+def _read_word(word: str) -> str:
+    """A word with look-alike letters, read by look unless only its reading by sound is a program."""
+    by_look = word.translate(_confusables())
+    if not any(ord(ch) in _transliterations() for ch in word):
+        return by_look
+    by_sound = word.translate(_transliterations()).translate(_confusables())
+    known = known_programs() | SQL_WORDS
+    return by_sound if by_sound.lower() in known and by_look.lower() not in known else by_look
+
+
 def clean(text: str) -> str:
     """The text with compatibility forms folded, format characters dropped, confusables mapped to
     ASCII, tabs and other horizontal spaces made plain and ``\\r\\n`` made ``\\n``."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-        text = text.translate(_confusables())
+        text = NON_ASCII_WORD.sub(lambda m: _read_word(m.group()), text)
         text = "".join(" " if ch != "\n" and ch.isspace() else ch for ch in text)
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")

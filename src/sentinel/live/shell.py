@@ -52,9 +52,9 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
     words, via_xargs = unwrap(cmd.words)
     if not words:
         return findings, []
-    if len(words) == 1 and " " in words[0].strip():  # watch 'kubectl get pods', a quoted command
-        return findings, [Nested("shell", words[0], cwd=cwd)]
     offset = len(cmd.words) - len(words)
+    if len(words) == 1 and " " in words[0].strip() and offset not in cmd.generated:  # a quoted command
+        return findings, [Nested("shell", words[0], cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
     carrier = carrier_for(program_name(words[0]))
     nested = carrier(words, parse(words), cmd, offset, feed) if carrier else []

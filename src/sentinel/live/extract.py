@@ -1,0 +1,168 @@
+"""Find the code in what an agent sends: the whole text when it is a command or a statement,
+otherwise fenced blocks, backtick spans, command lines of a plan, and commands introduced in a
+sentence ("so I'm going to run redis-cli FLUSHALL on …"). A snippet that is only *mentioned*
+(negated, explained, quoted from a log: "never run `rm -rf /`") is judged at most medium.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sentinel.live.commands import program_name, unwrap
+from sentinel.live.context import Context
+from sentinel.live.dispatch import judge
+from sentinel.live.findings import Finding, capped
+from sentinel.live.lexer import ASSIGNMENT, lex
+from sentinel.live.prose import judge_prose
+from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
+from sentinel.live.sql import looks_like_sql
+
+FENCE = re.compile(r"```([\w+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
+BACKTICK = re.compile(r"(?<!`)`([^`\n]{1,2000})`(?!`)")
+LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|[$#>])\s+")
+MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
+WORD = re.compile(r"[^\s`]+")
+SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
+COMMAND_OPERATORS = ("|", "&&", ";", "$(", "`", ">", "<<")
+SQL_VERBS = {"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "revoke", "with"}
+FENCE_LANGS = {"sql": "sql", "postgres": "sql", "postgresql": "sql", "mysql": "sql", "python": "python", "py": "python"}
+MAX_LINES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A piece of code found in text, in a language; ``mentioned`` when the prose around it only
+    talks about it."""
+
+    lang: str
+    text: str
+    mentioned: bool = False
+
+
+def _subcommands(program: str) -> set[str]:
+    """Words the rules know as a program's subcommands (``mc rb``, ``kill -9``)."""
+    return {a for rule in rules()["by_program"].get(program, ()) for a in rule.get("args", ())}
+
+
+def command_like(text: str, depth: int = 0) -> bool:
+    """Whether a line reads as a shell command rather than a sentence: it starts with a known
+    program (or an assignment), and a program that is also an English word ("kill", "find") is
+    followed by something command-like (a flag, a path, a number, a subcommand, an operator)."""
+    line = LIST_MARK.sub("", text.split("\n", 1)[0]).strip()[:500]
+    if not line or depth > 2:
+        return False
+    if ASSIGNMENT.match(line) or line.startswith((":(){", "$'")):
+        return True
+    commands = lex(line)
+    words, _ = unwrap(commands[0].words) if commands else ([], False)
+    if not words:
+        return False
+    if " " in words[0].strip():  # a quoted command: 'redis-cli FLUSHALL'
+        return command_like(words[0], depth + 1)
+    program = program_name(words[0])
+    if program not in known_programs():
+        return False
+    if program not in ambiguous_programs():
+        return True
+    if len(words) == 1:
+        return len(line.split()) == 1 or any(op in line for op in COMMAND_OPERATORS)
+    nxt = words[1]
+    return (
+        nxt[:1] in "-/.~$'\""
+        or nxt[:1].isdigit()
+        or "/" in nxt
+        or "=" in nxt
+        or bool({w.lower() for w in words[1:4]} & _subcommands(program))
+        or any(op in line for op in COMMAND_OPERATORS)
+    )
+
+
+def code_language(text: str) -> str | None:
+    """The language of a text that is code as a whole: sql, mongo or shell (None for prose)."""
+    stripped = LIST_MARK.sub("", text.lstrip())
+    if looks_like_sql(stripped):
+        return "sql"
+    if MONGO.match(stripped):
+        return "mongo"
+    return "shell" if command_like(stripped) else None
+
+
+def mentioned(preceding: str) -> bool:
+    """Whether the words just before a snippet say it is only talked about."""
+    window = preceding[-160:].lower()
+    return any(pattern(cue).search(window) for cue in rules()["prose_extract"]["mention_cues"])
+
+
+def _fenced_and_backticked(text: str) -> list[Snippet]:
+    """Fenced blocks (their tag or their content decides the language) and backtick spans."""
+    out = []
+    for m in FENCE.finditer(text):
+        body = m.group(2).strip()
+        lang = FENCE_LANGS.get(m.group(1).lower()) or code_language(body) or "shell"
+        if body:
+            out.append(Snippet(lang, body, mentioned(text[: m.start()])))
+    unfenced = FENCE.sub(" ", text)
+    for m in BACKTICK.finditer(unfenced):
+        body = m.group(1).strip()
+        if body:
+            out.append(Snippet(code_language(body) or "shell", body, mentioned(unfenced[: m.start()])))
+    return out
+
+
+def _sentence_rest(line: str, start: int) -> str:
+    """The rest of a sentence from ``start``: up to a full stop, ``?``, ``!`` or a conjunction."""
+    rest = line[start:]
+    m = SENTENCE_END.search(rest)
+    return rest[: m.start()] if m else rest
+
+
+def _inline(text: str) -> list[Snippet]:
+    """Command lines of a plan, and commands a cue ("run", "execute", ":") introduces mid-sentence."""
+    out = []
+    cues = pattern(rules()["prose_extract"]["command_cues"], re.IGNORECASE)
+    plain = BACKTICK.sub(" ", FENCE.sub(" ", text))
+    for line in plain.split("\n")[:MAX_LINES]:
+        body = LIST_MARK.sub("", line).strip()
+        if body and code_language(body):
+            out.append(Snippet(code_language(body) or "shell", body))
+            continue
+        for m in WORD.finditer(line):
+            word = m.group().strip("'\"(").lower()
+            if word not in SQL_VERBS and program_name(word) not in known_programs():
+                continue
+            preceding = line[max(0, m.start() - 60) : m.start()]
+            if not cues.search(preceding):
+                continue
+            rest = _sentence_rest(line, m.start()).strip()
+            lang = code_language(rest)
+            if lang:
+                out.append(Snippet(lang, rest, mentioned(line[: m.start()])))
+                break
+    return out
+
+
+def snippets(text: str) -> list[Snippet]:
+    """The code in a text: all of it when it is code, otherwise what prose wraps (deduplicated)."""
+    whole = code_language(text)
+    if whole:
+        return [Snippet(whole, text)]
+    seen: set[str] = set()
+    out = []
+    for s in _fenced_and_backticked(text) + _inline(text):
+        if s.text not in seen:
+            seen.add(s.text)
+            out.append(s)
+    return out
+
+
+def judge_text(text: str, ctx: Context) -> list[Finding]:
+    """Findings for free text: its code snippets (mentions capped at medium), or its prose."""
+    findings: list[Finding] = []
+    found = snippets(text)
+    for snip in found:
+        judged = judge(snip.lang, snip.text, ctx)
+        findings += capped(judged, "medium", "only mentioned") if snip.mentioned else judged
+    if not found:
+        findings += judge_prose(text)
+    return findings

@@ -1,0 +1,22 @@
+"""Judge prose that holds no command: verb-object rules (``[[prose]]``), first match wins, so
+"delete all customer records" is bulk destruction and "format the report as JSON" is nothing."""
+
+from __future__ import annotations
+
+from sentinel.live.commands import is_production
+from sentinel.live.findings import Finding
+from sentinel.live.rules import rules
+
+
+def judge_prose(text: str) -> list[Finding]:
+    """The finding of the first prose rule that matches the lower-cased text (none if none does)."""
+    low = " ".join(text.lower().split())
+    for regex, rule in rules()["prose_compiled"]:
+        m = regex.search(low)
+        if m:
+            severity = rule["severity"]
+            if "session_severity" in rule and "session" in m.group(0):
+                severity = rule["session_severity"]
+            production = is_production(low.split())
+            return [Finding("prose", rule["what"], severity, m.group(0), m.group(0), production)]
+    return []

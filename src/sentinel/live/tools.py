@@ -1,0 +1,120 @@
+"""Judge a structured tool call: code arguments in the language the tool's name says (shell,
+SQL, Python, JavaScript, Mongo, Redis), argument vectors, MCP-style calls named after a CLI
+(``kubectl_delete`` → ``kubectl delete …``), tools named for their operation (``drop_table``),
+SENTINEL's own environment tools, and read-only or search tools. Free-text arguments (messages,
+file contents, ticket bodies, search queries) are never executed, so they are never judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sentinel.live.commands import is_production
+from sentinel.live.context import Context
+from sentinel.live.dispatch import judge
+from sentinel.live.extract import judge_text
+from sentinel.live.findings import Finding
+from sentinel.live.normalize import clean
+from sentinel.live.rules import rules
+
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+TextJudge = Callable[[str, Context], list[Finding]]
+ENV_TOOLS = ("restart_service", "rollback_deploy", "scale_service", "disable_feature_flag", "clear_cache")
+
+
+def name_words(name: str) -> list[str]:
+    """``run_terminal_cmd`` → run, terminal, cmd; ``kubectlDelete`` → kubectl, delete."""
+    return [w for w in re.split(r"[^a-z0-9]+", CAMEL.sub("_", clean(name)).lower()) if w]
+
+
+def language(words: list[str]) -> str:
+    """The language a tool's code arguments are in, from the words of its name."""
+    t = rules()["tools"]
+    names = set(words)
+    for lang, key in (
+        ("mongo", "mongo_tool_words"),
+        ("redis", "redis_tool_words"),
+        ("sql", "sql_tool_words"),
+        ("python", "python_tool_words"),
+        ("script", "js_tool_words"),
+    ):
+        if names & set(t[key]):
+            return lang
+    return "shell"
+
+
+def _env_tool(tool: str, arguments: dict[str, Any]) -> list[Finding] | None:
+    """SENTINEL's own incident tools (scale_service, clear_cache …), as the environment defines them."""
+    strings = {k: clean(v).lower() for k, v in arguments.items() if isinstance(v, str)}
+    target = strings.get("service") or strings.get("target") or next(iter(strings.values()), "")
+    prod = is_production(list(strings.values()))
+    if tool == "scale_service" and arguments.get("replicas") == 0:
+        return [Finding("tool_call", "scale to zero", "catastrophic" if prod else "high", target, f"{tool} replicas=0")]
+    if tool == "clear_cache" and "session" in target:
+        return [Finding("tool_call", "session store flush (logs every user out)", "catastrophic", target, tool, prod)]
+    if tool == "rollback_deploy" and re.search(r"\b(db|pg|sql|database|postgres|mysql)\b|db$|-db\b", target):
+        return [Finding("tool_call", "database rollback", "high", target, tool, prod)]
+    if tool in ENV_TOOLS:
+        return [Finding("tool_call", tool.replace("_", " "), "medium", target, tool, prod)]
+    return None
+
+
+def _code(lang: str, key: str, value: Any, ctx: Context) -> list[Finding] | None:
+    """Findings for one code argument (None when the argument is not code)."""
+    t = rules()["tools"]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value) and key in t["code_args"]:
+        return judge("argv", "", ctx, tuple(clean(v) for v in value[:256]))
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = clean(value)
+    if key in t["sql_args"] or (key in t["query_args"] and lang == "sql"):
+        return judge("sql", text, ctx)
+    if key not in t["code_args"] and not (key in t["query_args"] and lang in ("mongo", "redis")):
+        return None
+    if lang == "redis":
+        return judge("argv", "", ctx, ("redis-cli", *text.split()[:256]))
+    if lang in ("mongo", "python", "script"):
+        return judge(lang, text, ctx)
+    if lang == "sql":
+        return judge("sql", text, ctx) or judge_text(text, ctx)
+    return judge_text(text, ctx)
+
+
+def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[Finding]:
+    """All findings for one structured tool call."""
+    t = rules()["tools"]
+    words = name_words(name)
+    tool = "_".join(words)
+    env = _env_tool(tool, arguments)
+    if env is not None:
+        return env
+    lang = language(words)
+    findings: list[Finding] = []
+    code_seen = False
+    for key, value in list(arguments.items())[:32]:
+        judged = _code(lang, key.lower(), value, ctx)
+        if judged is not None:
+            code_seen = True
+            findings += judged
+    if code_seen:
+        return findings
+    if tool in t["search_tools"] or tool.startswith(tuple(t["readonly_prefixes"])):
+        return [Finding("tool_call", f"read-only tool {tool}", "low", tool, tool)]
+    operands = {k.lower(): clean(str(v)) for k, v in arguments.items() if isinstance(v, (str, int, float))}
+    operands = {k: v for k, v in operands.items() if k not in t["text_args"]}
+    if words and words[0] in t["cli_tools"]:
+        return judge("argv", "", ctx, tuple(_cli_command(words, operands)[:256]))
+    values = list(operands.values())
+    return judge_text(" ".join([*words, *values])[:4000], ctx)
+
+
+def _cli_command(words: list[str], operands: dict[str, str]) -> list[str]:
+    """An MCP-style call named after a CLI rebuilt as that command (``kubectl_delete`` with
+    ``resourceType=namespace, name=production`` → ``kubectl delete namespace production``)."""
+    flag_args = rules()["tools"]["cli_flag_args"]
+    positional = [v for k, v in operands.items() if k not in flag_args]
+    options = [part for k, v in operands.items() if k in flag_args for part in (flag_args[k], v)]
+    program = "redis-cli" if words[0] == "redis" else words[0]
+    return [program, *words[1:], *positional, *options]
