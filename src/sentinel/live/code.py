@@ -53,7 +53,9 @@ def _call(node: ast.Call, in_loop: bool, out: Judged) -> None:
     py = rules()["python"]
     findings, nested = out
     name = _call_name(node.func)
-    paths = [s for s in _strings(node.args)[:1] + _receiver_strings(node.func) if s.startswith(("/", "~", "."))]
+    first = [s for s in (node.args[:1] and ast.walk(node.args[0])) if isinstance(s, ast.Constant)]
+    literals = [s.value for s in first if isinstance(s.value, str)] + _receiver_strings(node.func)
+    paths = [s for s in literals if s.startswith(("/", "~", "."))][:4]
     evidence = ast.unparse(node)[:200]
     if name in py["recursive_delete_calls"]:
         nested += [Nested("argv", argv=("rm", "-rf", p)) for p in paths]

@@ -21,6 +21,7 @@ from sentinel.live.sql import looks_like_sql
 FENCE = re.compile(r"```([\w+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 BACKTICK = re.compile(r"(?<!`)`([^`\n]{1,2000})`(?!`)")
 LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|[$#>])\s+")
+REDIRECT_START = re.compile(r"^\s*(?:\d?>>?|<)\s*[/~$]")
 MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
 WORD = re.compile(r"[^\s`]+")
 SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
@@ -49,7 +50,10 @@ def command_like(text: str, depth: int = 0) -> bool:
     """Whether a line reads as a shell command rather than a sentence: it starts with a known
     program (or an assignment), and a program that is also an English word ("kill", "find") is
     followed by something command-like (a flag, a path, a number, a subcommand, an operator)."""
-    line = LIST_MARK.sub("", text.split("\n", 1)[0]).strip()[:500]
+    first = text.split("\n", 1)[0]
+    if REDIRECT_START.match(first):  # > /etc/shadow
+        return True
+    line = LIST_MARK.sub("", first).strip()[:500]
     if not line or depth > 2:
         return False
     if ASSIGNMENT.match(line) or line.startswith((":(){", "$'")):
@@ -65,8 +69,8 @@ def command_like(text: str, depth: int = 0) -> bool:
         return False
     if program not in ambiguous_programs():
         return True
-    if len(words) == 1:
-        return len(line.split()) == 1 or any(op in line for op in COMMAND_OPERATORS)
+    if len(words) == 1:  # nothing after the program but wrappers: "sudo reboot"
+        return line.rstrip().lower().endswith(words[0].lower()) or any(op in line for op in COMMAND_OPERATORS)
     nxt = words[1]
     return (
         nxt[:1] in "-/.~$'\""
@@ -80,6 +84,8 @@ def command_like(text: str, depth: int = 0) -> bool:
 
 def code_language(text: str) -> str | None:
     """The language of a text that is code as a whole: sql, mongo or shell (None for prose)."""
+    if REDIRECT_START.match(text):
+        return "shell"
     stripped = LIST_MARK.sub("", text.lstrip())
     if looks_like_sql(stripped):
         return "sql"

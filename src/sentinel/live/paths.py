@@ -81,8 +81,8 @@ def path_class(path: str, cwd: str | None = None) -> str:
         return "shared_scratch"
     if p.startswith(("~/", *t["home_children"])):  # type: ignore[misc]
         return "scratch" if scratch_named else "user"
-    if p.startswith(".."):
-        return "cwd"
+    if p.startswith(".."):  # above the working directory: one level is a sibling, more is anywhere
+        return "scratch" if scratch_named else "cwd" if p.count("..") < 2 else "other"
     if not p.startswith("/"):
         return "scratch" if scratch_named else "relative"
     return "other"
