@@ -103,7 +103,8 @@ def script(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
     options = rules()["interpreters"]["script"][p.program]
     letters = {o[1] for o in options if len(o) == 2 and o.startswith("-")}
     for i, w in enumerate(words[1:], start=1):
-        takes_code = w in options or (w.startswith("-") and not w.startswith("--") and letters & set(w[1:]))
+        cluster = w.startswith("-") and not w.startswith("--") and w[1:].isalpha() and len(w) <= 5
+        takes_code = w in options or (cluster and letters & set(w[1:]))
         if takes_code and i + 1 < len(words):
             return [Nested("script", words[i + 1], interpreter=p.program)]
         if not w.startswith("-") and w not in options:

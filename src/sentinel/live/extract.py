@@ -25,7 +25,7 @@ REDIRECT_START = re.compile(r"^\s*(?:\d?>>?|<)\s*[/~$]")
 MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
 WORD = re.compile(r"[^\s`]+")
 SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
-COMMAND_OPERATORS = ("|", "&&", ";", "$(", "`", ">", "<<")
+COMMAND_OPERATORS = ("|", "&&", ";", "$(", "`", ">", "<<", "<(")
 SQL_VERBS = {"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "revoke", "with"}
 FENCE_LANGS = {"sql": "sql", "postgres": "sql", "postgresql": "sql", "mysql": "sql", "python": "python", "py": "python"}
 MAX_LINES = 200

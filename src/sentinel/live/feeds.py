@@ -11,7 +11,7 @@ import binascii
 from dataclasses import dataclass
 
 from sentinel.live.commands import parse, program_name, unwrap
-from sentinel.live.lexer import Command, lex
+from sentinel.live.lexer import Command, decode_ansi_c, lex
 from sentinel.live.rules import limit, rules
 
 MAX_CHAIN = 8  # producers followed back through a pipeline
@@ -52,7 +52,9 @@ def _echoed(words: list[str]) -> str:
     args = [w for w in words[1:] if not (w.startswith("-") and len(w) <= 3)]
     if program_name(words[0]) == "printf" and len(args) > 1 and "%" in args[0]:
         args = args[1:]
-    return " ".join(args).replace("\\n", "\n")
+    text = " ".join(args)
+    escapes = program_name(words[0]) == "printf" or "-e" in words[1:3]
+    return decode_ansi_c(text) if escapes and "\\" in text else text.replace("\\n", "\n")
 
 
 def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from sentinel.live.commands import is_production
-from sentinel.live.findings import Finding
-from sentinel.live.rules import rules
+from sentinel.live.findings import Finding, capped
+from sentinel.live.rules import pattern, rules
 
 
 def judge_prose(text: str) -> list[Finding]:
@@ -18,5 +18,17 @@ def judge_prose(text: str) -> list[Finding]:
             if "session_severity" in rule and "session" in m.group(0):
                 severity = rule["session_severity"]
             production = is_production(low.split())
-            return [Finding("prose", rule["what"], severity, m.group(0), m.group(0), production)]
+            finding = Finding("prose", rule["what"], severity, m.group(0), m.group(0), production)
+            if _asks_or_mentions(low, m.start()):
+                return capped([finding], "medium", "asked about or mentioned, not proposed")
+            return [finding]
     return []
+
+
+def _asks_or_mentions(low: str, start: int) -> bool:
+    """A question ("how do I delete …?") or a mention ("explain why dropping …") proposes nothing."""
+    cues = rules()["prose_extract"]
+    if pattern(cues["question"]).search(low):
+        return True
+    window = low[max(0, start - 160) : start]
+    return any(pattern(cue).search(window) for cue in cues["mention_cues"])

@@ -114,7 +114,8 @@ def _cli_command(words: list[str], operands: dict[str, str]) -> list[str]:
     """An MCP-style call named after a CLI rebuilt as that command (``kubectl_delete`` with
     ``resourceType=namespace, name=production`` → ``kubectl delete namespace production``)."""
     flag_args = rules()["tools"]["cli_flag_args"]
-    positional = [v for k, v in operands.items() if k not in flag_args]
+    positional = [v for k, v in operands.items() if k not in flag_args and v not in ("True", "False")]
     options = [part for k, v in operands.items() if k in flag_args for part in (flag_args[k], v)]
+    options += [f"--{k.replace('_', '-')}" for k, v in operands.items() if v == "True"]  # force: true → --force
     program = "redis-cli" if words[0] == "redis" else words[0]
     return [program, *words[1:], *positional, *options]
