@@ -58,6 +58,8 @@ def judge(lang: str, text: str, ctx: Context, argv: tuple[str, ...] = ()) -> lis
     """Findings for a snippet and, recursively, for the code nested in it."""
     findings, nested = _once(lang, text, argv, ctx)
     for n in nested:
+        if any(f.severity == "catastrophic" for f in findings):  # nothing nested can make it worse
+            break
         inner = deeper(ctx, n)
         if inner is None:  # fail closed: what was not analysed is not approved
             findings.append(Finding("shell", "more nested code than the analyser follows", "high", n.lang))

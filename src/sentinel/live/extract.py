@@ -169,6 +169,8 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
     for snip in found:
         judged = judge(snip.lang, snip.text, ctx)
         findings += capped(judged, "medium", "only mentioned") if snip.mentioned else judged
+        if any(f.severity == "catastrophic" for f in findings):
+            break
     if not found:
         findings += judge_prose(text)
     return findings

@@ -20,6 +20,8 @@ REDIRECT = re.compile(r"&>>|&>|<<<|<<-|<<|<>|>>|>\||>&|<&|>|<")
 SUB_MARK = "\x00sub:"  # an environment value that is the output of a command substitution
 MAX_COMMANDS = 256
 MAX_WORDS = 256
+MAX_VALUE = 4000
+MAX_EXPANSION = 16000
 _ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "v": "\v"}
 
 
@@ -93,6 +95,7 @@ class _Lexer:
         self.only_sub: str | None = None  # the word so far is exactly one substitution's output
         self.redirect: str | None = None
         self.heredocs: list[tuple[Command, str, bool]] = []
+        self.expanded = 0  # characters produced by variable expansion so far
 
     # -- words ------------------------------------------------------------------------------
     def lit(self, text: str) -> None:
@@ -138,7 +141,8 @@ class _Lexer:
         if lead == len(cmd.words):  # bare assignments set variables for what follows
             for k, word in enumerate(cmd.words):
                 name, _, value = word.partition("=")
-                self.env[name] = SUB_MARK + cmd.generated[k] if k in cmd.generated else value
+                value = SUB_MARK + cmd.generated[k] if k in cmd.generated else value
+                self.env[name] = value[:MAX_VALUE]  # X=$X$X repeated must not grow without bound
         if lead:  # FOO=1 cmd: the assignments are the command's own environment, not words
             cmd.words = cmd.words[lead:]
             cmd.generated = {i - lead: v for i, v in cmd.generated.items() if i >= lead}
@@ -152,9 +156,11 @@ class _Lexer:
         """A variable: its value from an earlier assignment (or its default), split into words
         when unquoted; ``$IFS`` is a word break; an unknown variable stays as written."""
         value = " " if name == "IFS" else self.env.get(name, default)
-        if value is None:
+        if value is None or self.expanded + len(value) > MAX_EXPANSION:
             self.lit(raw)
-        elif value.startswith(SUB_MARK):
+            return
+        self.expanded += len(value)
+        if value.startswith(SUB_MARK):
             script = value[len(SUB_MARK) :]
             self.sub(script, f"$({script})")
         elif quoted:

@@ -88,6 +88,8 @@ def judge_shell(text: str, ctx: Context) -> Judged:
         f, n = judge_command(cmd, ctx, cwd)
         findings += f
         nested += n
+        if any(x.severity == "catastrophic" for x in f):  # nothing later can make it worse
+            break
     return findings, nested
 
 

@@ -106,10 +106,14 @@ def shapes(text: str) -> list[Finding]:
     """Fork bombs and PowerShell download-and-execute on the snippet, quoted text removed."""
     bare = QUOTED.sub("''", text)
     out = []
-    for m in pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare):
+    functions = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare) if "(" in bare else ()
+    for m in functions:
         name = re.escape(m.group(1))
         if re.search(rf"{name}\s*\|\s*{name}|{name}\s*&\s*{name}", m.group(2)):
             out.append(Finding("shell", "fork bomb", "catastrophic", m.group(1), m.group(0)[:120]))
-    if pattern(rules()["shapes"]["powershell_download_exec"]).search(bare):
+    low = bare.lower()
+    if ("iex" in low or "invoke-expression" in low) and pattern(rules()["shapes"]["powershell_download_exec"]).search(
+        bare
+    ):
         out.append(Finding("shell", "downloaded code executed (PowerShell)", "catastrophic", "", text[:200]))
     return out

@@ -78,14 +78,16 @@ def truth(e: Node | None, depth: int = 0) -> bool | None:
     return None
 
 
-def targeted(e: Node | None) -> bool:
+def targeted(e: Node | None, depth: int = 0) -> bool:
     """A WHERE that picks rows by key: ``id = 42``, ``id IN (…)``, possibly ANDed with more."""
+    if depth > 32:
+        return False
     if isinstance(e, exp.Paren):
-        return targeted(e.this)
+        return targeted(e.this, depth + 1)
     if isinstance(e, exp.And):
-        return targeted(e.left) or targeted(e.right)
+        return targeted(e.left, depth + 1) or targeted(e.right, depth + 1)
     if isinstance(e, exp.Or):
-        return targeted(e.left) and targeted(e.right)
+        return targeted(e.left, depth + 1) and targeted(e.right, depth + 1)
     if isinstance(e, exp.EQ):
         sides = (e.left, e.right)
         return any(isinstance(s, exp.Column) for s in sides) and any(isinstance(s, exp.Literal) for s in sides)
@@ -152,6 +154,8 @@ def _statement(st: Node) -> tuple[str, str] | None:
 def judge_sql(text: str) -> tuple[Finding, ...]:
     """Findings for every statement of an SQL snippet (none when it does not parse)."""
     text = text[: limit("max_snippet_chars")]
+    if not pattern(rules()["sql"]["changes"]).search(text):
+        return (Finding("sql", "read or insert", "low", "", text[:200]),)
     try:
         statements = [s for s in sqlglot.parse(text) if s is not None]
     except Exception:  # noqa: BLE001 - not SQL after all (or a dialect sqlglot cannot read)
@@ -162,8 +166,8 @@ def judge_sql(text: str) -> tuple[Finding, ...]:
         if judged is None:
             continue
         what, severity = judged
-        tables = sorted({t.name for t in st.find_all(exp.Table)})
-        evidence = st.sql()[:200]
-        target = ", ".join(tables) or evidence[:60]
+        tables = sorted({t.name for t in st.find_all(exp.Table)})[:16]
+        evidence = text[:200] if len(statements) == 1 else f"{what} …"
+        target = ", ".join(tables) or what
         findings.append(Finding("sql", what, severity, target, evidence, is_production(tables)))
     return tuple(findings)
