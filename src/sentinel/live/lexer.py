@@ -22,6 +22,7 @@ MAX_COMMANDS = 256
 MAX_WORDS = 256
 MAX_VALUE = 4000
 MAX_EXPANSION = 16000
+DECLARATIONS = ("export", "declare", "local", "readonly", "typeset")
 _ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "v": "\v"}
 
 
@@ -131,18 +132,25 @@ class _Lexer:
             self.cur.words.append(text)
         self.parts, self.started, self.only_sub = [], False, None
 
+    def assign(self, words: list[str], generated: dict[int, str]) -> None:
+        """Remember ``NAME=value`` words for the commands that follow."""
+        for k, word in enumerate(words):
+            if ASSIGNMENT.match(word):
+                name, _, value = word.partition("=")
+                value = SUB_MARK + generated[k] if k in generated else value
+                self.env[name] = value[:MAX_VALUE]  # X=$X$X repeated must not grow without bound
+
     def end_command(self, pipe: bool = False) -> None:
         """Close the current simple command; a pipe makes it the next command's input."""
         self.finish_word()
         cmd = self.cur
+        if cmd.words and cmd.words[0] in DECLARATIONS:  # export X=1: an assignment all the same
+            self.assign(cmd.words[1:], {i - 1: v for i, v in cmd.generated.items()})
         lead = 0
         while lead < len(cmd.words) and ASSIGNMENT.match(cmd.words[lead]):
             lead += 1
         if lead == len(cmd.words):  # bare assignments set variables for what follows
-            for k, word in enumerate(cmd.words):
-                name, _, value = word.partition("=")
-                value = SUB_MARK + cmd.generated[k] if k in cmd.generated else value
-                self.env[name] = value[:MAX_VALUE]  # X=$X$X repeated must not grow without bound
+            self.assign(cmd.words, cmd.generated)
         if lead:  # FOO=1 cmd: the assignments are the command's own environment, not words
             cmd.words = cmd.words[lead:]
             cmd.generated = {i - lead: v for i, v in cmd.generated.items() if i >= lead}

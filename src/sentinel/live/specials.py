@@ -63,8 +63,9 @@ def git_push(p: Parsed) -> Finding | None:
     delete = bool(p.flags & set(g["delete_flags"])) or any(s.startswith(":") for s in specs)
     branches = [s.lstrip("+").split(":")[-1] for s in specs]
     hits = [b for b in branches if _protected(b)]
-    if "--mirror" in p.flags:
-        return Finding("shell", "mirror push (every remote ref overwritten)", "catastrophic", after[0] if after else "")
+    if "--mirror" in p.flags or (force and "--all" in p.flags):
+        what = "every remote branch overwritten (--mirror, --force --all)"
+        return Finding("shell", what, "catastrophic", after[0] if after else "", evidence)
     if (force or delete) and hits:
         what = "deletion of a protected branch" if delete else "force push to a protected branch"
         return Finding("shell", what, "catastrophic", hits[0], evidence, production=True)
