@@ -180,3 +180,16 @@ def test_memory_stays_flat_over_20000_episodes(server):
         f"growth {growth_mb:.1f} MB"
     )
     assert growth_mb < 25
+
+
+def test_documented_live_request_blocks_over_http(server):
+    """README's SENTINEL/Live contract, as curl sends it, against a real server on 127.0.0.1."""
+    base, _ = server
+    body = '{"action_description":"DROP TABLE users","proposed_target":"users","severity_hint":"critical"}'
+    r = httpx.post(f"{base}/live/oversee", content=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert r.status_code == 200 and r.json()["decision"] == "block", r.text
+    for hint in ("CRITICAL", "Sev1", "p0", "major", "Warning", "info"):
+        r = httpx.post(f"{base}/live/oversee", json={"action_description": "ls", "severity_hint": hint}, timeout=10)
+        assert r.status_code == 200, (hint, r.text)
+    r = httpx.post(f"{base}/live/oversee", json={"action_description": "ls", "severity_hint": "banana"}, timeout=10)
+    assert r.status_code == 422 and "critical" in r.text
