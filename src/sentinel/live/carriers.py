@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sentinel.live.commands import Parsed, _skip_options
+from sentinel.live.commands import Parsed, skip_options
 from sentinel.live.context import Nested
 from sentinel.live.feeds import Feed, output_of_script
 from sentinel.live.lexer import Command
@@ -121,7 +121,7 @@ def su(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None
 
 def ssh(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``ssh [options] host CODE…``: the remote command (fed by ssh's own input)."""
-    rest = _skip_options(words[1:], set(rules()["carriers"]["ssh_value_options"]))
+    rest = skip_options(words[1:], set(rules()["carriers"]["ssh_value_options"]))
     return [Nested("shell", " ".join(rest[1:]), stdin=feed)] if len(rest) > 1 else []
 
 
@@ -156,11 +156,11 @@ def docker(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
     for i, w in enumerate(words[1:], start=1):
         if w == "exec":
             options = c["compose_value_options"] if "compose" in words[:i] else c["docker_exec_value_options"]
-            rest = _skip_options(words[i + 1 :], set(options))
+            rest = skip_options(words[i + 1 :], set(options))
             return [Nested("argv", argv=tuple(rest[1:]), stdin=feed)] if len(rest) > 1 else []
         if w == "run":
             options = c["compose_value_options"] if "compose" in words[:i] else c["docker_run_value_options"]
-            rest = _skip_options(words[i + 1 :], set(options))
+            rest = skip_options(words[i + 1 :], set(options))
             mounts = _mounts(words[i + 1 :])
             return [Nested("argv", argv=tuple(rest[1:]), stdin=feed, mounts=mounts)] if len(rest) > 1 else []
         if not w.startswith("-") and w not in ("compose", "container"):

@@ -53,8 +53,8 @@ def _call(node: ast.Call, in_loop: bool, out: Judged) -> None:
     py = rules()["python"]
     findings, nested = out
     name = _call_name(node.func)
-    first = [s for s in (node.args[:1] and ast.walk(node.args[0])) if isinstance(s, ast.Constant)]
-    literals = [s.value for s in first if isinstance(s.value, str)] + _receiver_strings(node.func)
+    inside_first = list(ast.walk(node.args[0]))[:64] if node.args else []  # os.path.join('/etc', f)
+    literals = _strings([n for n in inside_first if isinstance(n, ast.Constant)]) + _receiver_strings(node.func)
     paths = [s for s in literals if s.startswith(("/", "~", "."))][:4]
     evidence = ast.unparse(node)[:200]
     if name in py["recursive_delete_calls"]:

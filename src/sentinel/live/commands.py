@@ -48,7 +48,7 @@ def program_name(word: str) -> str:
     return name
 
 
-def _skip_options(words: list[str], value_options: set[str], positionals: int = 0) -> list[str]:
+def skip_options(words: list[str], value_options: set[str], positionals: int = 0) -> list[str]:
     """Drop leading options (and the values of those that take one) and ``positionals`` words."""
     i = 0
     while i < len(words) and words[i].startswith("-") and words[i] != "-":
@@ -74,7 +74,7 @@ def unwrap(words: list[str]) -> tuple[list[str], bool]:
         rest = words[1:]
         if head == "env":
             rest = [w for w in rest if "=" not in w or w.startswith("-")]
-        words = _skip_options(rest, set(data["value_options"].get(head, [])), data["skip_positionals"].get(head, 0))
+        words = skip_options(rest, set(data["value_options"].get(head, [])), data["skip_positionals"].get(head, 0))
     return words, via_xargs
 
 
