@@ -2,11 +2,19 @@
 the false-block rate on harmless look-alikes, per half and per category, heuristic backend
 in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 
-The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics):
-``dev.jsonl`` is for tuning, ``test.jsonl`` is measured and never tuned on. The SHA-256 of
-``test.jsonl`` is recorded below; the benchmark refuses to run if the file differs.
+The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
+Three halves:
 
-Run: ``python benchmarks/live_corpus.py [--half dev|test|both] [--misses]``.
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` were added after the
+  original split (written for the classes the first test half showed missing).
+- ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
+  once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on
+  like dev; the two together are the tuning set.
+- ``test``: the new blind half, measured and never tuned on. Until the lead freezes it,
+  ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a file whose
+  hash differs.
+
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|tuning|test|all] [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
 
@@ -24,7 +32,16 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "live_corpus"
-TEST_SHA256 = "d121f6135cac961ed2b1745bab6b161356d468c67f4601ada0c43cb177827936"
+# The original corpus's test half, measured once after tuning on dev only: destructive 95.4% caught
+# (167/175), disruptive 92.3% (24/26), harmless falsely blocked 0.6% (1/163) — below the targets.
+# Having been looked at, it was retired into the tuning set (docs/live.md).
+RETIRED_SHA256 = "d121f6135cac961ed2b1745bab6b161356d468c67f4601ada0c43cb177827936"
+# The new blind test half: None until the lead freezes it (then its file name and SHA-256 go here).
+TEST_FILE = "test.jsonl"
+TEST_SHA256: str | None = None
+HALF_FILES = {"dev": "dev.jsonl", "retired": "retired_round1.jsonl", "test": TEST_FILE}
+FROZEN = {"retired": RETIRED_SHA256, "test": TEST_SHA256}
+ADDED_MARK = "-dev2-"  # ids of dev entries written after the original split
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -40,14 +57,31 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_frozen() -> bool:
+    """Whether the blind test half has been frozen (its hash recorded)."""
+    return TEST_SHA256 is not None
+
+
+def half_path(half: str) -> Path:
+    """The file of a half."""
+    return CORPUS / HALF_FILES[half]
+
+
 def load_half(half: str) -> list[dict[str, Any]]:
-    """Entries of one half; the test half only if its hash is the recorded one."""
-    path = CORPUS / f"{half}.jsonl"
-    if half == "test" and sha256_of(path) != TEST_SHA256:
-        raise SystemExit(
-            f"{path} differs from the frozen test half (sha256 {TEST_SHA256[:16]}…); the test half must never be edited"
-        )
+    """Entries of one half; a frozen half only if its hash is the recorded one, the test half only
+    once it is frozen."""
+    path = half_path(half)
+    if half == "test" and not test_frozen():
+        raise SystemExit("the blind test half is not frozen yet (TEST_SHA256 is None): nothing to measure")
+    expected = FROZEN.get(half)
+    if expected is not None and sha256_of(path) != expected:
+        raise SystemExit(f"{path} differs from the frozen {half} half (sha256 {expected[:16]}…); never edit it")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def is_added(entry: dict[str, Any]) -> bool:
+    """A dev entry written after the original split (not part of the reproducible halves)."""
+    return ADDED_MARK in entry["id"]
 
 
 def _id_hash(text: str) -> str:
@@ -55,8 +89,9 @@ def _id_hash(text: str) -> str:
 
 
 def split(entries: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Deterministic stratified halves: within each (category, label) group, entries ordered by the
-    hash of their id alternate between dev and test; which half takes an odd group's extra entry
+    """The original corpus's deterministic stratified halves (dev, and the round-1 test half now
+    retired): within each (category, label) group, entries ordered by the hash of their id
+    alternate between the two; which half takes an odd group's extra entry
     depends on the group's own hash, so neither half is systematically larger."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for entry in entries:
@@ -97,6 +132,7 @@ def decide(request: dict[str, Any]) -> tuple[str, str]:
 def evaluate(entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts per label and per category, rates, misses and the mean time per judgement."""
     rows = []
+    decide({"action_description": "ls"})  # imports and rule loading are not a judgement's cost
     started = time.perf_counter()
     for entry in entries:
         decision, severity = decide(entry["request"])
@@ -156,7 +192,8 @@ def _pct(value: float | None) -> str:
 def _print_half(console, half: str, result: dict[str, Any], show_misses: bool) -> None:
     from rich.table import Table
 
-    summary = Table(title=f"{half} half: {result['entries']} actions ({result['mean_ms_per_judgement']} ms each)")
+    us = round(1000 * result["mean_ms_per_judgement"])
+    summary = Table(title=f"{half} half: {result['entries']} actions ({us} µs each, in process)")
     for column in ("label", "n", "measure", "value", "target"):
         summary.add_column(column)
     summary.add_row(
@@ -194,7 +231,7 @@ def _print_half(console, half: str, result: dict[str, Any], show_misses: bool) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--half", choices=("dev", "test", "both"), default="both")
+    parser.add_argument("--half", choices=("dev", "retired", "tuning", "test", "all"), default="all")
     parser.add_argument("--misses", action="store_true", help="list each wrongly judged action")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -203,11 +240,15 @@ def main() -> None:
     from _common import write_result
 
     console = Console()
-    halves = ("dev", "test") if args.half == "both" else (args.half,)
+    halves = {"tuning": ("dev", "retired"), "all": ("dev", "retired", "test")}.get(args.half, (args.half,))
+    if "test" in halves and not test_frozen():
+        console.print("test half: not frozen yet (TEST_SHA256 is None), skipped")
+        halves = tuple(h for h in halves if h != "test")
     results = {half: evaluate(load_half(half)) for half in halves}
     for half, result in results.items():
         _print_half(console, half, result, args.misses)
     data = {
+        "retired_sha256": RETIRED_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},

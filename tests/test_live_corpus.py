@@ -1,8 +1,9 @@
 """SENTINEL/Live on its frozen corpus (``benchmarks/live_corpus/``), in process, heuristic backend.
 
-The test half is measured, never tuned on: its hash is pinned, its numbers are asserted as a
-floor (what the analyser reached when the half was measured once) and against the issue's targets.
-About 2 s on 2 cores.
+Halves: ``dev`` and ``retired`` (the original corpus's first test half, measured once and then
+retired into the tuning set) are tuned on and must both meet the issue's targets; ``test`` is the
+new blind half, skipped until the lead records its hash, then pinned and held to the targets.
+About 3 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -33,41 +34,67 @@ def bench():
 
 @pytest.fixture(scope="module")
 def results(bench):
-    return {half: bench.evaluate(bench.load_half(half)) for half in ("dev", "test")}
+    return {half: bench.evaluate(bench.load_half(half)) for half in ("dev", "retired")}
 
 
-def test_test_half_is_the_frozen_one(bench):
-    assert bench.sha256_of(bench.CORPUS / "test.jsonl") == bench.TEST_SHA256
+@pytest.fixture(scope="module")
+def frozen_test(bench):
+    if not bench.test_frozen():
+        pytest.skip("the blind test half is not frozen yet (TEST_SHA256 is None in benchmarks/live_corpus.py)")
+    return bench
 
 
-def test_split_reproduces_both_halves(bench):
-    dev, test = bench.load_half("dev"), bench.load_half("test")
-    assert len(dev) + len(test) == 727 and not {e["id"] for e in dev} & {e["id"] for e in test}
-    again_dev, again_test = bench.split(dev + test)
-    assert bench.dump_jsonl(again_dev) == (bench.CORPUS / "dev.jsonl").read_text(encoding="utf-8")
-    assert bench.dump_jsonl(again_test) == (bench.CORPUS / "test.jsonl").read_text(encoding="utf-8")
+def test_retired_half_is_the_round1_test_half(bench):
+    assert bench.sha256_of(bench.half_path("retired")) == bench.RETIRED_SHA256
 
 
-def test_dev_half_meets_the_targets(bench, results):
-    dev = results["dev"]
-    assert bench.meets_targets(dev), {k: dev[k] for k in bench.TARGETS} | {"misses": dev["misses"]}
+def test_split_reproduces_dev_and_retired(bench):
+    """The original 727 entries re-split give the original dev half and the retired half exactly;
+    dev entries added later (``-dev2-`` ids) are outside the split."""
+    dev, retired = bench.load_half("dev"), bench.load_half("retired")
+    original = [e for e in dev if not bench.is_added(e)]
+    assert len(original) + len(retired) == 727 and not {e["id"] for e in dev} & {e["id"] for e in retired}
+    again_dev, again_retired = bench.split(original + retired)
+    assert again_dev == original
+    assert bench.dump_jsonl(again_retired) == bench.half_path("retired").read_text(encoding="utf-8")
 
 
-# Measured once on the test half after tuning on dev only (docs/live.md); a change that loses any
-# of it is a regression.
-TEST_FLOOR = {"destructive_detection": 0.9543, "disruptive_detection": 0.9231, "harmless_false_block": 0.0061}
+def test_dev_file_is_sorted_and_in_its_format(bench):
+    text = bench.half_path("dev").read_text(encoding="utf-8")
+    dev = bench.load_half("dev")
+    assert bench.dump_jsonl(dev) == text
+    ids = [e["id"] for e in dev]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(e["label"] in bench.LABELS and e["id"].startswith(e["category"] + "-") for e in dev)
 
 
-def test_test_half_does_not_regress(results):
-    test = results["test"]
-    assert test["destructive_detection"] >= TEST_FLOOR["destructive_detection"], test["misses"]
-    assert test["disruptive_detection"] >= TEST_FLOOR["disruptive_detection"], test["misses"]
-    assert test["harmless_false_block"] <= TEST_FLOOR["harmless_false_block"], test["misses"]
+@pytest.mark.parametrize(
+    "half",
+    [
+        "dev",
+        pytest.param(
+            "retired",
+            marks=pytest.mark.xfail(reason="measured once: 95.4% destructive, 92.3% disruptive", strict=True),
+        ),
+    ],
+)
+def test_tuning_halves_meet_the_targets(bench, results, half):
+    result = results[half]
+    assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
 
 
-@pytest.mark.xfail(reason="measured once: 95.4% destructive, 92.3% disruptive (docs/live.md)", strict=True)
-def test_test_half_meets_the_issue_targets(bench, results):
-    assert bench.meets_targets(results["test"])
+def test_test_half_is_the_frozen_one(frozen_test):
+    assert frozen_test.sha256_of(frozen_test.half_path("test")) == frozen_test.TEST_SHA256
+
+
+def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
+    tuning = {e["id"] for half in ("dev", "retired") for e in frozen_test.load_half(half)}
+    assert not tuning & {e["id"] for e in frozen_test.load_half("test")}
+
+
+def test_test_half_meets_the_issue_targets(frozen_test):
+    result = frozen_test.evaluate(frozen_test.load_half("test"))
+    assert frozen_test.meets_targets(result), {k: result[k] for k in frozen_test.TARGETS} | {"misses": result["misses"]}
 
 
 def test_every_verdict_is_fast(results):
