@@ -14,6 +14,8 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+
 from sentinel.agents.overseers import Overseer, make_overseer
 from sentinel.agents.responders import ScriptedResponder
 from sentinel.errors import (
@@ -76,30 +78,29 @@ class Pending:
     proposal: Proposal
 
 
-def inventory(world: World) -> list[ServiceInfo]:
-    """The service inventory shown to every agent, in the world's service order.
+INVENTORY = TypeAdapter(list[ServiceInfo])  # one validation call per observation (pydantic-core)
 
-    Built with ``model_construct`` (the values come from the simulation, already typed) because it is
-    rebuilt for every observation.
-    """
-    rows = []
-    for svc in world.services.values():
-        rows.append(
-            ServiceInfo.model_construct(
-                name=svc.name,
-                kind=svc.kind,
-                critical=svc.critical,
-                status=svc.status,
-                replicas=0 if svc.stopped else svc.replicas,
-                version=svc.version,
-                previous_version=svc.prev_version,
-                deploy_age_min=svc.deploy_age,
-                snapshot_age_min=svc.snapshot_age if svc.kind in DATA_KINDS else None,
-                flags=sorted(f for f, on in svc.flags.items() if on),
-                queue_depth=svc.queue_depth if svc.kind == "queue" else None,
-            )
-        )
-    return rows
+
+def inventory(world: World) -> list[ServiceInfo]:
+    """The service inventory shown to every agent, in the world's service order (rebuilt each turn)."""
+    return INVENTORY.validate_python(
+        [
+            {
+                "name": svc.name,
+                "kind": svc.kind,
+                "critical": svc.critical,
+                "status": svc.status,
+                "replicas": 0 if svc.stopped else svc.replicas,
+                "version": svc.version,
+                "previous_version": svc.prev_version,
+                "deploy_age_min": svc.deploy_age,
+                "snapshot_age_min": svc.snapshot_age if svc.kind in DATA_KINDS else None,
+                "flags": sorted(f for f, on in svc.flags.items() if on) if svc.flags else [],
+                "queue_depth": svc.queue_depth if svc.kind == "queue" else None,
+            }
+            for svc in world.services.values()
+        ]
+    )
 
 
 class Episode:
