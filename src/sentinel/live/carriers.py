@@ -1,20 +1,24 @@
 """Commands that carry other code: ``bash -c``, ``ssh host '…'``, ``kubectl exec … --``,
-``docker exec``/``run``, ``ansible -m shell -a``, ``salt cmd.run``, fleet tools, ``find -exec``
-and ``-delete``, ``eval``, ``source``, SQL clients (``psql -c``, ``mysql -e``, ``sqlite3 db
-'…'``), ``redis-cli EVAL``, ``mongosh --eval``, ``python -c``, ``perl -e`` … and interpreters
-that run their standard input. Each returns the ``Nested`` code it carries; the dispatcher judges
-it one level deeper.
+``docker exec``/``run``, ``docker-compose exec``, ``ansible -m shell -a`` (and modules that amount
+to a command: ``-m service -a 'state=stopped'``), ``salt cmd.run`` (and ``service.stop`` …), fleet
+tools, ``find -exec`` and ``-delete``, ``eval``, ``source``, ``powershell -Command`` and
+``-EncodedCommand``, ``cmd /c``, SQL clients (``psql -c``, ``mysql -e``, ``sqlite3 db '…'``),
+``redis-cli EVAL``, ``mongosh --eval``, ``python -c``, ``perl -e`` … and interpreters that run
+their standard input. Each returns the ``Nested`` code it carries; the dispatcher judges it one
+level deeper.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 
-from sentinel.live.commands import Parsed, skip_options
+from sentinel.live.commands import Parsed, program_name, skip_options
 from sentinel.live.context import Nested
 from sentinel.live.feeds import Feed, output_of_script
 from sentinel.live.lexer import Command
-from sentinel.live.rules import rules
+from sentinel.live.rules import limit, rules
 
 Carrier = Callable[[list[str], Parsed, Command, int, Feed | None], list[Nested]]
 
@@ -66,7 +70,9 @@ def shell(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
         if w == "--":
             i += 1
             break
-        if not w.startswith(("-", "+")) or w in ("-", "+"):
+        if w == "-":  # bash - : the script is read from standard input
+            return _fed(feed, "shell")
+        if not w.startswith(("-", "+")) or w == "+":
             break
         if w in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
             i += 2
@@ -151,38 +157,87 @@ def _mounts(words: list[str]) -> tuple[tuple[str, str], ...]:
 
 def docker(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``docker exec [opts] CONTAINER ARGV``, ``docker run [opts] IMAGE ARGV`` (host mounts
-    mapped), ``docker compose exec|run SERVICE ARGV`` (podman and nerdctl alike)."""
+    mapped), ``docker compose exec|run SERVICE ARGV`` and ``docker-compose …`` (podman and nerdctl
+    alike); global options (``--context prod``, ``-f compose.yml``) may come first."""
     c = rules()["carriers"]
-    for i, w in enumerate(words[1:], start=1):
-        if w == "exec":
-            options = c["compose_value_options"] if "compose" in words[:i] else c["docker_exec_value_options"]
-            rest = skip_options(words[i + 1 :], set(options))
-            return [Nested("argv", argv=tuple(rest[1:]), stdin=feed)] if len(rest) > 1 else []
-        if w == "run":
-            options = c["compose_value_options"] if "compose" in words[:i] else c["docker_run_value_options"]
-            rest = skip_options(words[i + 1 :], set(options))
-            mounts = _mounts(words[i + 1 :])
-            return [Nested("argv", argv=tuple(rest[1:]), stdin=feed, mounts=mounts)] if len(rest) > 1 else []
-        if not w.startswith("-") and w not in ("compose", "container"):
+    compose = program_name(words[0]).endswith("-compose")
+    i = 1
+    while i < len(words):
+        w = words[i]
+        if w in ("exec", "run"):
+            kind = "compose" if compose else f"docker_{w}"
+            rest = skip_options(words[i + 1 :], set(c[f"{kind}_value_options"]))
+            if len(rest) < 2:
+                return []
+            mounts = _mounts(words[i + 1 :]) if w == "run" else ()
+            return [Nested("argv", argv=tuple(rest[1:]), stdin=feed, mounts=mounts)]
+        if w == "compose":
+            compose = True
+        elif w.startswith("-"):
+            i += 1 if w in c["docker_global_value_options"] or w in c["compose_value_options"] else 0
+        elif w != "container":
             return []
+        i += 1
     return []
+
+
+def _module_commands(module: str, args: dict[str, str]) -> list[Nested]:
+    """The commands an Ansible module or a Salt function amounts to (``[[module_command]]``):
+    ``service`` with ``state=stopped`` is ``service NAME stop``, ``file`` with ``state=absent`` is
+    ``rm -rf PATH`` …; ``{a|b}`` in a template is the first of those arguments given."""
+    out = []
+    for rule in rules()["module_command"]:
+        if module not in rule["modules"]:
+            continue
+        given = (w.partition("=") for w in rule.get("when", ()))
+        if "when" in rule and not any(args.get(k, "").lower() == v for k, _, v in given):
+            continue
+        argv = []
+        for part in rule["command"].split():
+            if part.startswith("{") and part.endswith("}"):
+                value = next((args[k] for k in part[1:-1].split("|") if args.get(k)), None)
+                if value is None:
+                    break
+                part = value
+            argv.append(part)
+        else:
+            out.append(Nested("argv", argv=tuple(argv)))
+    return out
+
+
+def _key_values(words: list[str]) -> dict[str, str]:
+    """``key=value`` words (keys lower-cased) and the other words as ``"1"``, ``"2"`` …"""
+    out: dict[str, str] = {}
+    plain = 0
+    for w in words[:64]:
+        key, eq, value = w.partition("=")
+        if eq and key.isidentifier():
+            out[key.lower()] = value.strip("'\"")
+        else:
+            plain += 1
+            out[str(plain)] = w
+    return out
 
 
 def ansible(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
-    """``ansible HOSTS -m shell|command|raw -a CODE``."""
-    module = _option_value(words, {"-m", "--module-name"})
+    """``ansible HOSTS -m shell|command|raw -a CODE`` (``command`` when no module is named), and
+    other modules by what they amount to (``-m service -a 'name=mysql state=stopped'``)."""
+    module = (_option_value(words, {"-m", "--module-name"}) or "command").lower()
     args = _option_value(words, {"-a", "--args"})
     if args and module in rules()["carriers"]["ansible_shell_modules"]:
         return [Nested("shell", args)]
-    return []
+    if module in rules()["carriers"]["ansible_shell_modules"]:
+        return []
+    return _module_commands(module, _key_values((args or "").split()))
 
 
 def salt(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
-    """``salt TARGET cmd.run CODE``."""
+    """``salt TARGET cmd.run CODE``, and other functions by what they amount to (``service.stop
+    mysql``, ``file.remove /srv``)."""
     pos = _positional(words, {"-G", "-L", "-E", "-C", "-N", "-t", "--timeout"})
     if len(pos) > 2 and pos[1] in rules()["carriers"]["salt_shell_functions"]:
         return [Nested("shell", " ".join(pos[2:]))]
-    return []
+    return _module_commands(pos[1].lower(), _key_values(pos[2:])) if len(pos) > 1 else []
 
 
 def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
@@ -261,6 +316,53 @@ def mongo(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
     return [Nested("mongo", code)] if code is not None else _fed(feed, "mongo")
 
 
+def _encoded_command(value: str, evidence: str) -> Feed:
+    """``powershell -EncodedCommand B64``: base64 of UTF-16LE text (an encoded payload when it is
+    not readable)."""
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=False)
+        text = raw.decode("utf-16-le")[: limit("max_decoded_chars")]
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return Feed("encoded", source=evidence)
+    return Feed("text", text, evidence, decoded=True) if text.isprintable() else Feed("encoded", source=evidence)
+
+
+def powershell(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``powershell [-NoProfile …] -Command CODE…`` (a parameter is any prefix of its name, after
+    ``-`` or ``/``), ``-EncodedCommand B64`` (decoded), a bare command line, or code on stdin
+    (``-Command -``, ``… | powershell -``)."""
+    ps = rules()["carriers"]["powershell"]
+
+    def named(name: str, key: str) -> bool:
+        return any(full.startswith(name) for full in ps[key])
+
+    i = 1
+    while i < len(words):
+        w = words[i]
+        name = w[1:].lower() if w[:1] in "-/" and len(w) > 1 else ""
+        if not name:  # the rest of the line is the command
+            rest = words[i:]
+            return _fed(feed, "powershell") if rest == ["-"] else [Nested("powershell", " ".join(rest))]
+        if named(name, "encoded"):
+            value = words[i + 1] if i + 1 < len(words) else ""
+            return [Nested("fed", feed=_encoded_command(value, " ".join(words)[:200]), interpreter="powershell")]
+        if named(name, "code"):
+            rest = words[i + 1 :]
+            return _fed(feed, "powershell") if rest in ([], ["-"]) else [Nested("powershell", " ".join(rest))]
+        if named(name, "file"):
+            return []
+        i += 2 if named(name, "value_options") else 1
+    return _fed(feed, "powershell")
+
+
+def cmd_exe(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``cmd /c CODE…`` and ``cmd /k CODE…``: the rest of the line is a command."""
+    for i, w in enumerate(words[1:], start=1):
+        if w.lower() in ("/c", "/k", "/r"):
+            return [Nested("shell", " ".join(words[i + 1 :]))] if i + 1 < len(words) else []
+    return []
+
+
 def carrier_for(program: str) -> Carrier | None:
     """The carrier handler of a program, if it carries code."""
     r = rules()
@@ -291,6 +393,9 @@ def carrier_for(program: str) -> Carrier | None:
         "ansible": ansible,
         "salt": salt,
         "find": find,
+        "powershell": powershell,
+        "pwsh": powershell,
+        "cmd": cmd_exe,
         "eval": eval_,
         "source": source,
         ".": source,

@@ -1,5 +1,6 @@
 """Judge code in other languages: Python with the ``ast`` module (deleting calls on path
-literals, shell calls, fork loops, kills, SQL in string literals), other scripting languages
+literals or on variables bound to paths — ``for p in Path('/x').rglob('*'): p.unlink()`` — shell
+calls, fork loops, kills, SQL in string literals), other scripting languages
 (``perl -e``, ``node -e`` …) by the ``[[script]]`` patterns, MongoDB shell JavaScript by the
 ``[[mongo]]`` patterns and Redis ``EVAL`` scripts by the commands they call.
 """
@@ -7,14 +8,17 @@ literals, shell calls, fork loops, kills, SQL in string literals), other scripti
 from __future__ import annotations
 
 import ast
+from itertools import islice
 
 from sentinel.live.context import Nested
+from sentinel.live.feeds import Feed, decode
 from sentinel.live.findings import Finding
 from sentinel.live.rules import limit, pattern, rules
 from sentinel.live.specials import writes
 from sentinel.live.sql import judge_sql, looks_like_sql
 
 Judged = tuple[list[Finding], list[Nested]]
+Bindings = dict[str, list[str]]  # a variable name → the paths it may hold
 MAX_NODES = 5000
 
 
@@ -30,11 +34,55 @@ def _strings(nodes: list[ast.expr]) -> list[str]:
     return [n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
 
-def _receiver_strings(func: ast.expr) -> list[str]:
-    """String literals of the object a method is called on (``Path('/x').unlink()``)."""
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
-        return _strings(func.value.args)
-    return []
+def _is_path(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("/", "~", "."))
+
+
+def _paths_in(node: ast.AST | None, bound: Bindings) -> list[str]:
+    """Path literals in an expression, and the paths its names are bound to (``os.path.join('/etc',
+    f)``, ``Path('/x') / name``, ``p`` from ``for p in Path('/x').rglob('*')``)."""
+    if node is None:
+        return []
+    out: list[str] = []
+    for n in islice(ast.walk(node), 64):
+        if isinstance(n, ast.Constant) and _is_path(n.value):
+            out.append(str(n.value))
+        elif isinstance(n, ast.Name) and n.id in bound:
+            out.extend(bound[n.id])
+    return out[:8]
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    """The names a ``for`` target or an assignment binds (``root, dirs, files``)."""
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)][:8]
+
+
+def bindings(tree: ast.AST) -> Bindings:
+    """Names bound to paths: ``d = Path('/srv')`` binds ``d`` to ``/srv``; a loop or comprehension
+    over a directory's entries (``for p in Path('/x').rglob('*')``, ``for f in os.listdir('/x')``,
+    ``for root, _, files in os.walk('/x')``) binds its targets to ``/x/…`` (some files inside it);
+    a loop over a list of literals binds them as they are. Two passes, so order does not matter."""
+    bound: Bindings = {}
+    for _ in range(2):
+        for count, node in enumerate(ast.walk(tree)):
+            if count > MAX_NODES:
+                break
+            if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                paths = _paths_in(node.iter, bound)
+                if not isinstance(node.iter, (ast.List, ast.Tuple, ast.Set)):
+                    paths = [p if p.endswith("/…") else f"{p.rstrip('/')}/…" for p in paths]
+                targets = [node.target]
+            elif isinstance(node, ast.Assign):
+                paths, targets = _paths_in(node.value, bound), list(node.targets)
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                paths, targets = _paths_in(node.context_expr, bound), [node.optional_vars]
+            else:
+                continue
+            for target in targets:
+                for name in _target_names(target):
+                    if paths:
+                        bound[name] = sorted(set(paths))[:4]
+    return bound
 
 
 def _int_arg(node: ast.Call) -> int | None:
@@ -48,26 +96,49 @@ def _int_arg(node: ast.Call) -> int | None:
     return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, int) else None
 
 
-def _call(node: ast.Call, in_loop: bool, out: Judged) -> None:
+def _deletes(node: ast.Call, bound: Bindings) -> tuple[str, list[str]] | None:
+    """(delete call name, target paths) of a deleting call: ``shutil.rmtree('/x')``,
+    ``Path('/x').unlink()``, ``p.unlink()`` with ``p`` bound, or a delete function handed to another
+    call (``map(os.remove, glob.glob('/x/*'))``, ``pool.map(shutil.rmtree, dirs)``)."""
+    py = rules()["python"]
+    kinds = (*py["recursive_delete_calls"], *py["delete_calls"])
+    name = _call_name(node.func)
+    if name in kinds:
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        first = node.args[0] if node.args else None
+        return name, _paths_in(first, bound) + _paths_in(receiver, bound)
+    for k, arg in enumerate(node.args[:4]):
+        if isinstance(arg, (ast.Name, ast.Attribute)) and _call_name(arg) in kinds:
+            return _call_name(arg), [p for other in node.args[k + 1 :] for p in _paths_in(other, bound)]
+    return None
+
+
+def _call(node: ast.Call, in_loop: bool, out: Judged, bound: Bindings) -> None:
     """One call: deletes, shell, kills, forks, file writes."""
     py = rules()["python"]
     findings, nested = out
     name = _call_name(node.func)
-    inside_first = list(ast.walk(node.args[0]))[:64] if node.args else []  # os.path.join('/etc', f)
-    literals = _strings([n for n in inside_first if isinstance(n, ast.Constant)]) + _receiver_strings(node.func)
-    paths = [s for s in literals if s.startswith(("/", "~", "."))][:4]
     evidence = ast.unparse(node)[:200]
-    if name in py["recursive_delete_calls"]:
-        nested += [Nested("argv", argv=("rm", "-rf", p)) for p in paths]
-        if not paths:
-            findings.append(Finding("code", "recursive delete of a computed path", "medium", "?", evidence))
-    elif name in py["delete_calls"]:
-        nested += [Nested("argv", argv=("rm", p)) for p in paths]
+    deleting = _deletes(node, bound)
+    if deleting is not None:
+        kind, paths = deleting
+        paths = sorted(set(paths))[:4]
+        if kind in py["recursive_delete_calls"]:
+            nested += [Nested("argv", argv=("rm", "-rf", p)) for p in paths]
+            if not paths:
+                findings.append(Finding("code", "recursive delete of a computed path", "medium", "?", evidence))
+        else:
+            nested += [Nested("argv", argv=("rm", p)) for p in paths]
+    elif name in py["exec_calls"] and node.args and isinstance(node.args[0], ast.Constant):
+        if isinstance(node.args[0].value, str):  # exec('import os; os.system(…)')
+            nested.append(Nested("python", node.args[0].value))
+    elif (name in py["exec_calls"] or name in py["shell_calls"]) and node.args and (fed := _fed_code(node.args[0])):
+        nested.append(Nested("fed", feed=fed, interpreter="python" if name in py["exec_calls"] else "shell"))
     elif name in py["shell_calls"] and node.args:
         arg = node.args[0]
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             nested.append(Nested("shell", arg.value))
-        elif isinstance(arg, (ast.List, ast.Tuple)) and (argv := _strings(arg.elts)):
+        elif isinstance(arg, (ast.List, ast.Tuple)) and (argv := _argv(arg.elts, bound)):
             nested.append(Nested("argv", argv=tuple(argv)))
     elif name in py["kill_calls"]:
         pid = _int_arg(node)
@@ -79,6 +150,47 @@ def _call(node: ast.Call, in_loop: bool, out: Judged) -> None:
         findings += writes([(">", p) for p in _strings(node.args[:1])], evidence)
 
 
+def _fed_code(arg: ast.expr) -> Feed | None:
+    """What ``exec(…)``/``eval(…)``/``os.system(…)`` runs when it is not a plain literal: a
+    download (an ``http(s)://`` literal inside: ``exec(requests.get(URL).text)``), or a decoded
+    payload (``exec(base64.b64decode('…'))``: decoded and judged, or encoded when unreadable)."""
+    decoders = rules()["python"]["decode_calls"]
+    for n in islice(ast.walk(arg), 64):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith(("http://", "https://")):
+            return Feed("remote", source=n.value[:200])
+        if isinstance(n, ast.Call) and _call_name(n.func) in decoders:
+            literal = next(iter(_strings(n.args[:1])), None) if n.args else None
+            if isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Constant):
+                literal = n.func.value.value if isinstance(n.func.value.value, str) else None  # '…'.decode()
+            text = _decoded(_call_name(n.func), literal) if literal is not None else None
+            evidence = ast.unparse(n)[:200]
+            return Feed("encoded", source=evidence) if text is None else Feed("text", text, evidence, decoded=True)
+    return None
+
+
+def _decoded(call: str, literal: str) -> str | None:
+    """A literal decoded as the call named would (``b64decode``, ``unhexlify``, ``fromhex`` …),
+    or None when that is not readable text."""
+    if "b64" in call or "base64" in call or call in ("decodebytes", "decodestring"):
+        return decode("base64", set(), literal)
+    if "b32" in call:
+        return decode("base32", set(), literal)
+    if call in ("unhexlify", "fromhex", "b16decode", "a2b_hex"):
+        return decode("xxd", {"-p"}, literal)
+    return None
+
+
+def _argv(elts: list[ast.expr], bound: Bindings) -> list[str]:
+    """An argv list's words: literals, and a name bound to one path (``['rm', '-rf', d]``)."""
+    out = []
+    for e in elts[:256]:
+        if isinstance(e, ast.Constant) and isinstance(e.value, str):
+            out.append(e.value)
+        elif isinstance(e, ast.Name) and len(bound.get(e.id, ())) == 1:
+            out.append(bound[e.id][0])
+    return out
+
+
 def judge_python(text: str) -> Judged:
     """Findings and nested code of a Python snippet (patterns when it does not parse)."""
     try:
@@ -87,11 +199,12 @@ def judge_python(text: str) -> Judged:
         return judge_script(text)
     out: Judged = ([], [])
     loops = {id(n) for loop in ast.walk(tree) if isinstance(loop, (ast.While, ast.For)) for n in ast.walk(loop)}
+    bound = bindings(tree) if "for" in text or "=" in text else {}
     for count, node in enumerate(ast.walk(tree)):
         if count > MAX_NODES:
             break
         if isinstance(node, ast.Call):
-            _call(node, id(node) in loops, out)
+            _call(node, id(node) in loops, out, bound)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and looks_like_sql(node.value):
             out[0].extend(judge_sql(node.value))
     return out

@@ -1,11 +1,11 @@
 """One simple command against the ``[[rule]]`` table: program, positional words, flags, targets.
 
-A command is first unwrapped (``sudo``, ``env``, ``timeout 60``, ``xargs -0`` … run the next
-word), then the first rule of its program whose words, flags and substrings match decides what it
-is; the rule's severity is then raised by what its targets are: a path (scope tables), a block
-device, a sensitive file, a production name, a data or security service, or "everything listed"
-(``xargs`` fed by a listing, ``$(docker ps -q)``).
-"""
+A command is first unwrapped (``sudo``, ``env``, ``timeout 60``, ``xargs -0`` … run the next word)
+and spelled canonically (``docker-compose`` is ``docker compose``, ``/etc/init.d/mysql stop`` and
+``rc-service mysql stop`` are ``service mysql stop``), then the first rule of its program whose
+words, flags and substrings match decides what it is; the rule's severity is then raised by what
+its targets are: a path (scope tables), a block device, a sensitive file, a production name, a data
+or security service, or "everything listed" (``xargs`` fed by a listing, ``$(docker ps -q)``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from sentinel.live.findings import Finding, cap, worst
 from sentinel.live.paths import is_block_device, is_sensitive_file, path_class
-from sentinel.live.rules import known_programs, rules
+from sentinel.live.rules import known_programs, pattern, rules
 
 SPLIT_NAME = re.compile(r"[^a-z0-9]+")
 
@@ -36,6 +36,7 @@ class Parsed:
     mounts: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (container path, host path)
 
 
+@lru_cache(maxsize=2048)
 def program_name(word: str) -> str:
     """``/usr/bin/rm`` → ``rm``; ``mkfs.ext4`` → ``mkfs``; ``kafka-topics.sh`` → ``kafka-topics``."""
     name = word.rsplit("/", 1)[-1].lower()
@@ -46,6 +47,24 @@ def program_name(word: str) -> str:
         if head in known_programs() or re.fullmatch(r"python\d?", head):
             return head
     return name
+
+
+def canonical(words: list[str]) -> list[str]:
+    """A command in the spelling the rules know (``[aliases]``): ``docker-compose …`` → ``docker
+    compose …``, ``invoke-rc.d``/``rc-service``/``initctl``/``sv`` → ``service``, an init script
+    (``/etc/init.d/NAME ACTION``, ``/etc/rc.d/NAME``, ``/usr/local/etc/rc.d/NAME``) → ``service NAME
+    ACTION``."""
+    if not words:
+        return words
+    aliases = rules()["aliases"]
+    replacement = aliases["programs"].get(program_name(words[0]))
+    if replacement is not None:
+        return [*replacement, *words[1:]]
+    if "/" in words[0]:
+        m = pattern(aliases["init_script"]).match(words[0].lower())
+        if m:
+            return ["service", m.group("name"), *words[1:]]
+    return words
 
 
 def skip_options(words: list[str], value_options: set[str], positionals: int = 0) -> list[str]:
@@ -79,7 +98,9 @@ def unwrap(words: list[str]) -> tuple[list[str], bool]:
 
 
 def parse(words: list[str]) -> Parsed:
-    """Positional words and flags (``-rf`` is ``-r`` and ``-f``; ``--force=true`` is ``--force``)."""
+    """Positional words and flags (``-rf`` is ``-r`` and ``-f``; ``--force=true`` is ``--force``), of
+    the command in its canonical spelling."""
+    words = canonical(words)
     low = [w.lower() for w in words]
     positional, flags, values = [], set(), []
     options_done = False
@@ -132,6 +153,8 @@ def _matches(rule: dict[str, Any], p: Parsed) -> bool:
     it = iter(p.positional)
     if not all(any(w == a for w in it) for a in rule.get("args", ())):
         return False
+    if "one_of" in rule and not set(rule["one_of"]).intersection(p.positional):
+        return False
     if "prefix" in rule and not any(w.startswith(rule["prefix"]) for w in p.positional):
         return False
     if not all(p.flags.intersection(group) for group in rule.get("flags", ())):
@@ -149,7 +172,7 @@ def targets(rule: dict[str, Any], p: Parsed) -> list[str]:
     (``after_first`` skips chmod's mode, ``last`` is rsync's destination), ``of=`` of dd, and
     operands supplied through xargs; ``key=value`` words other than ``of=`` are not targets."""
     words = list(p.positional)
-    for a in rule.get("args", ()):
+    for a in (*rule.get("args", ()), *rule.get("one_of", ())):
         if a in words:
             words.remove(a)
     if rule.get("targets") == "after_first":
@@ -206,7 +229,10 @@ def is_dry_run(p: Parsed) -> bool:
 def classify(p: Parsed) -> Finding | None:
     """The finding of the first matching rule (a read-only program gives a low finding)."""
     evidence = " ".join(p.words)[:300]
-    for rule in rules()["by_program"].get(p.program, ()):
+    r = rules()
+    own = r["by_program"].get(p.program, ())
+    like = r["aliases"]["rules_of"].get(p.program)  # podman and nerdctl take docker's rules too
+    for rule in (*own, *r["by_program"].get(like, ())) if like else own:
         if _matches(rule, p):
             severity, target, production = rule_severity(rule, p)
             if is_dry_run(p):

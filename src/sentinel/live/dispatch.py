@@ -19,7 +19,7 @@ Judged = tuple[list[Finding], list[Nested]]
 
 def _once(lang: str, text: str, argv: tuple[str, ...], ctx: Context) -> Judged:
     """One level: the language's own findings and what it carries."""
-    if lang == "shell":
+    if lang in ("shell", "powershell"):  # PowerShell: its cradles, and the Unix names of its aliases
         return judge_shell(text, ctx)
     if lang == "argv":
         return judge_argv(argv, ctx)
@@ -46,6 +46,8 @@ def _fed(n: Nested, ctx: Context) -> list[Finding]:
         return [Finding("shell", f"downloaded code run by {runner}", "catastrophic", feed.source[:120], feed.source)]
     if feed.kind == "encoded":
         return [Finding("shell", f"encoded payload run by {runner}", "high", feed.source[:120], feed.source)]
+    if feed.kind == "unknown":  # fail closed: what was not analysed is not approved
+        return [Finding("shell", f"input not analysed run by {runner}", "high", feed.source[:120], feed.source)]
     if feed.kind != "text":
         return []
     findings = judge(runner, feed.text, ctx)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sentinel.live.commands import program_name, unwrap
+from sentinel.live.commands import canonical, program_name, service_kinds, unwrap
 from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.findings import Finding, capped
@@ -41,9 +42,16 @@ class Snippet:
     mentioned: bool = False
 
 
-def _subcommands(program: str) -> set[str]:
-    """Words the rules know as a program's subcommands (``mc rb``, ``kill -9``)."""
-    return {a for rule in rules()["by_program"].get(program, ()) for a in rule.get("args", ())}
+@lru_cache(maxsize=512)
+def _subcommands(program: str) -> frozenset[str]:
+    """Words the rules know as a program's subcommands (``mc rb``, ``kill -9``, ``net stop``)."""
+    rules_of = rules()["by_program"].get(program, ())
+    return frozenset(a for rule in rules_of for a in (*rule.get("args", ()), *rule.get("one_of", ())))
+
+
+def _defines_function(line: str, pos: int = 0) -> bool:
+    """Whether a shell function definition starts at ``pos`` (``bomb() {``, ``function f {``)."""
+    return bool(pattern(rules()["shapes"]["function_start"]).match(line, pos))
 
 
 def command_like(text: str, depth: int = 0) -> bool:
@@ -56,7 +64,7 @@ def command_like(text: str, depth: int = 0) -> bool:
     line = LIST_MARK.sub("", first).strip()[:500]
     if not line or depth > 2:
         return False
-    if ASSIGNMENT.match(line) or line.startswith((":(){", "$'")):
+    if ASSIGNMENT.match(line) or line.startswith("$'") or ("{" in line and _defines_function(line)):
         return True
     commands = lex(line)
     words, _ = unwrap(commands[0].words) if commands else ([], False)
@@ -66,7 +74,9 @@ def command_like(text: str, depth: int = 0) -> bool:
         return command_like(words[0], depth + 1)
     program = program_name(words[0])
     if program not in known_programs():
-        return False
+        if "-" in program and pattern(rules()["known"]["powershell_cmdlet"]).match(program):
+            return True  # Invoke-Expression …, Set-ExecutionPolicy …
+        return words[0].startswith("/") and canonical(words) is not words  # /etc/init.d/NAME stop
     if program not in ambiguous_programs():
         return True
     if len(words) == 1:  # nothing after the program but wrappers: "sudo reboot"
@@ -78,6 +88,7 @@ def command_like(text: str, depth: int = 0) -> bool:
         or "/" in nxt
         or "=" in nxt
         or bool({w.lower() for w in words[1:4]} & _subcommands(program))
+        or bool(service_kinds([nxt.lower()]))  # "stop mysql", "kill redis-server"
         or any(op in line for op in COMMAND_OPERATORS)
     )
 
@@ -133,10 +144,12 @@ def _inline(text: str) -> list[Snippet]:
         if body and code_language(body):
             out.append(Snippet(code_language(body) or "shell", body))
             continue
+        braces = "{" in line
         for m in WORD.finditer(line):
             word = m.group().strip("'\"(").lower()
             if word not in SQL_VERBS and program_name(word) not in known_programs():
-                continue
+                if not (braces and _defines_function(line, m.start())):
+                    continue
             preceding = line[max(0, m.start() - 60) : m.start()]
             if not cues.search(preceding):
                 continue

@@ -19,7 +19,8 @@ MAX_CHAIN = 8  # producers followed back through a pipeline
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """One input: ``kind`` is text, remote, encoded (decoded to nothing readable), listing or file."""
+    """One input: ``kind`` is text, remote, encoded (decoded to nothing readable), listing, file or
+    unknown (a producer beyond the bounds the analyser follows)."""
 
     kind: str
     text: str = ""
@@ -28,8 +29,9 @@ class Feed:
     decoded: bool = False
 
 
-def _decode(program: str, flags: set[str], text: str) -> str | None:
-    """The decoded payload, or None when it is not readable text."""
+def decode(program: str, flags: set[str], text: str) -> str | None:
+    """A payload decoded as ``program`` would (``base64``, ``base32``, ``xxd -p``, ``rev``), or None
+    when that is not readable text."""
     payload = text.strip()[: 4 * limit("max_decoded_chars")]
     try:
         if program == "base64":
@@ -64,7 +66,9 @@ def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:
             return Feed("text", target, source=op)
         if op == "<":
             return Feed("file", source=target)
-    if cmd.stdin is not None and depth < MAX_CHAIN:
+    if cmd.stdin is not None:
+        if depth >= MAX_CHAIN:  # fail closed: a producer the analyser did not follow
+            return Feed("unknown", source="a pipeline longer than the analyser follows")
         return output_of(cmd.stdin, depth + 1)
     return None
 
@@ -86,18 +90,28 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
     inner = stdin_of(cmd, depth)
     decode_flags = data["decoders"].get(p.program)
     if decode_flags is not None and (not decode_flags or p.flags & set(decode_flags)):
-        if inner is None and p.program in ("base64", "base32", "xxd") and p.positional:
-            return Feed("file", source=evidence)
-        if inner is None or inner.kind != "text":
-            return inner or Feed("listing")
-        decoded = _decode(p.program, p.flags, inner.text)
-        return Feed("encoded", source=evidence) if decoded is None else Feed("text", decoded, evidence, decoded=True)
+        return _decoded(p.program, p.flags, inner, evidence)
     if p.program in data["stdin"]["passthrough"] and inner is not None:
         return inner
     if p.program == "find":
         roots = tuple(w for w in _find_roots(words[1:]))
         return Feed("listing", source=evidence, roots=roots)
     return Feed("listing", source=evidence)
+
+
+def _decoded(program: str, flags: set[str], inner: Feed | None, evidence: str) -> Feed:
+    """What a decoder prints: the payload it decodes when that is known text; downloaded code
+    stays downloaded code; otherwise (a file, ``< FILE``, a listing, undecodable bytes) an encoded
+    payload nobody can read here — except that a decompressor of a file (``gunzip -c dump.gz``)
+    only unpacks it."""
+    if inner is not None and inner.kind in ("remote", "encoded", "unknown"):
+        return inner
+    if inner is not None and inner.kind == "text":
+        decoded = decode(program, flags, inner.text)
+        return Feed("encoded", source=evidence) if decoded is None else Feed("text", decoded, evidence, decoded=True)
+    if program in rules()["interpreters"]["decompressors"]:
+        return Feed("file", source=evidence)
+    return Feed("encoded", source=evidence)
 
 
 def _writes_to_file(program: str, words: list[str]) -> bool:
@@ -108,6 +122,54 @@ def _writes_to_file(program: str, words: list[str]) -> bool:
         if program == "wget" and w in ("-O", "--output-document") and words[i + 1 : i + 2] != ["-"]:
             return True
     return False
+
+
+def saved_download(words: list[str]) -> str | None:
+    """The base name of the file a fetcher saves its download to: ``curl -o F``/``-O`` (the URL's
+    name), ``wget URL`` (the URL's name) or ``wget -O F``, ``iwr URL -OutFile F``, ``aria2c -o F``."""
+    program = program_name(words[0]) if words else ""
+    if program not in rules()["interpreters"]["stdin"]["fetchers"]:
+        return None
+    urls = [w for w in words[1:] if "://" in w]
+    remote_name = urls[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if urls else ""
+    saved = remote_name if program in ("wget", "aria2c") else ""
+    for i, w in enumerate(words[1:], start=1):
+        value = words[i + 1] if i + 1 < len(words) else ""
+        low = w.lower()
+        if program == "curl" and not w.startswith("--") and w.startswith("-") and len(w) > 1:
+            if w.endswith("o"):
+                saved = value
+            elif "O" in w:
+                saved = remote_name
+        elif program == "curl" and w in ("--output", "--remote-name"):
+            saved = value if w == "--output" else remote_name
+        elif program == "wget" and (w == "--output-document" or (w.startswith("-") and w.endswith("O"))):
+            saved = value
+        elif low.startswith("--output-document=") or low.startswith("--output="):
+            saved = w.split("=", 1)[1]
+        elif low.startswith("-outf") or (program == "aria2c" and w in ("-o", "--out")):
+            saved = value
+    return saved.rsplit("/", 1)[-1] if saved and saved != "-" else None
+
+
+def script_run(words: list[str]) -> str | None:
+    """The base name of the script a command runs: ``bash F``, ``python3 F``, ``source F``,
+    ``powershell -File F``, or ``./F`` / ``/tmp/F`` when ``F`` has a script's extension."""
+    if not words:
+        return None
+    data = rules()["interpreters"]
+    program = program_name(words[0])
+    if "/" in words[0] and words[0].lower().endswith(tuple(data["script_extensions"])):
+        return words[0].rsplit("/", 1)[-1]
+    runners = (*data["shells"], *data["python"], *data["script"], "source", ".", "powershell", "pwsh")
+    if program not in runners:
+        return None
+    for w in words[1:]:
+        if w in ("-c", "-e", "-m", "-Command", "-command", "-r"):
+            return None
+        if not w.startswith("-"):
+            return w.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    return None
 
 
 def _find_roots(args: list[str]) -> list[str]:

@@ -38,6 +38,7 @@ class Command:
     procsubs: dict[int, str] = field(default_factory=dict)
     generated: dict[int, str] = field(default_factory=dict)
     stdin: Command | None = None
+    truncated: bool = False  # words (or the commands after it) were dropped at a bound
 
 
 def _matching(s: str, i: int, opening: str, closing: str) -> int:
@@ -130,6 +131,8 @@ class _Lexer:
             if self.only_sub is not None:
                 self.cur.generated[len(self.cur.words)] = self.only_sub
             self.cur.words.append(text)
+        else:
+            self.cur.truncated = True
         self.parts, self.started, self.only_sub = [], False, None
 
     def assign(self, words: list[str], generated: dict[int, str]) -> None:
@@ -157,6 +160,8 @@ class _Lexer:
             cmd.procsubs = {i - lead: v for i, v in cmd.procsubs.items() if i >= lead}
         if (cmd.words or cmd.redirects or cmd.subs) and len(self.commands) < MAX_COMMANDS:
             self.commands.append(cmd)
+        elif cmd.words or cmd.redirects or cmd.subs:
+            self.commands[-1].truncated = True
         self.cur = Command(stdin=cmd if pipe and cmd.words else None)
 
     # -- expansions --------------------------------------------------------------------------

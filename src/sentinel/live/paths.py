@@ -4,6 +4,8 @@
 makes one routine and the other a lost database. Classes (``[paths]`` in the rules file): root,
 system, data, home, user (inside a home), shared_scratch (``/tmp`` itself), scratch (inside
 ``/tmp``, or a build/cache directory), logs, cwd (the working directory itself), relative, other.
+A path ending in ``/…`` stands for some files inside a directory (a ``find`` narrowed by
+``-name``, a Python loop over a directory's entries).
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ def path_class(path: str, cwd: str | None = None) -> str:
     p = _expand(path, cwd)
     if p in t["root"] or p == "/..":
         return "root"
+    if p == "/…":  # some files anywhere under the root (find / -name … -delete)
+        return rules()["paths"]["inside_root"]
     if p in ("", ".", "./"):
         return "cwd"
     if p in t["system"] or p.startswith(t["system_prefixes"]):  # type: ignore[arg-type]

@@ -36,7 +36,9 @@ def known_programs() -> frozenset[str]:
     names |= set(r["interpreters"]["shells"]) | set(r["interpreters"]["python"]) | set(r["interpreters"]["script"])
     names |= set(r["sql_clients"]["options"]) | set(r["sql_clients"]["positional"])
     names |= set(r["datastores"]["redis"]) | set(r["datastores"]["mongo"]) | set(r["carriers"]["fleet"])
-    names |= set(r["interpreters"]["stdin"]["fetchers"])
+    names |= (
+        set(r["interpreters"]["stdin"]["fetchers"]) | set(r["interpreters"]["decoders"]) | set(r["aliases"]["programs"])
+    )
     return frozenset(names)
 
 

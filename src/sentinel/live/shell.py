@@ -1,6 +1,7 @@
 """Judge shell: every simple command of a snippet (pipelines, lists, loops, substitutions), with
-the working directory that ``cd`` set, what its standard input is fed, what it writes, and the
-code it carries (returned as ``Nested`` for the dispatcher to judge one level deeper).
+the working directory that ``cd`` set, what its standard input is fed, what it writes, the code it
+carries (returned as ``Nested`` for the dispatcher to judge one level deeper), and whether it runs a
+script downloaded earlier in the snippet (``curl -o i.sh URL && bash i.sh``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import posixpath
 from sentinel.live.carriers import carrier_for
 from sentinel.live.commands import classify, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
-from sentinel.live.feeds import output_of_script, stdin_of
+from sentinel.live.feeds import output_of_script, saved_download, script_run, stdin_of
 from sentinel.live.findings import Finding
 from sentinel.live.lexer import Command, lex
 from sentinel.live.rules import limit, rules
@@ -49,6 +50,8 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
     """One simple command: its rule, its writes, its special shapes and the code it carries."""
     evidence = " ".join(cmd.words)[:300]
     findings = writes(cmd.redirects, evidence)
+    if cmd.truncated:  # fail closed: words or commands beyond the lexer's bounds were not read
+        findings.append(Finding("shell", "more words or commands than the analyser reads", "high", "", evidence))
     words, via_xargs = unwrap(cmd.words)
     if not words:
         return findings, []
@@ -79,6 +82,7 @@ def judge_shell(text: str, ctx: Context) -> Judged:
     text = text[: limit("max_snippet_chars")]
     findings, nested = shapes(text), []
     cwd = ctx.cwd
+    downloads: set[str] = set()
     for cmd in lex(text):
         nested += [Nested("shell", sub, cwd=cwd) for sub in cmd.subs]
         words, _ = unwrap(cmd.words)
@@ -86,6 +90,11 @@ def judge_shell(text: str, ctx: Context) -> Judged:
             cwd = _cd(words, cwd)
             continue
         f, n = judge_command(cmd, ctx, cwd)
+        script = script_run(words) if downloads else None
+        if script is not None and script in downloads:
+            f.append(Finding("shell", "downloaded code run", "catastrophic", script, " ".join(words)[:300]))
+        if saved := saved_download(words):
+            downloads.add(saved)
         findings += f
         nested += n
         if any(x.severity == "catastrophic" for x in f):  # nothing later can make it worse

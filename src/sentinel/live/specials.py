@@ -8,8 +8,8 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from sentinel.live.commands import Parsed
-from sentinel.live.findings import Finding
+from sentinel.live.commands import Parsed, is_dry_run
+from sentinel.live.findings import Finding, cap
 from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file
 from sentinel.live.rules import pattern, rules
 
@@ -55,6 +55,14 @@ def git_push(p: Parsed) -> Finding | None:
     medium (flag), one's own feature branch → low."""
     if p.program != "git" or "push" not in p.positional:
         return None
+    found = _push(p)
+    if found is not None and is_dry_run(p):  # git push --dry-run / -n: nothing is pushed
+        return Finding("shell", f"{found.what} (dry run)", cap(found.severity, "low"), found.target, found.evidence)
+    return found
+
+
+def _push(p: Parsed) -> Finding | None:
+    """The finding of a real ``git push`` (see :func:`git_push`)."""
     g = rules()["git"]
     after = p.positional[p.positional.index("push") + 1 :]
     specs = after[1:]
@@ -103,18 +111,28 @@ def http_delete(p: Parsed, words: list[str]) -> Finding | None:
     return Finding("shell", "HTTP DELETE", "medium", url, evidence)
 
 
+def _forks_itself(name: str, body: str) -> bool:
+    """A function body that calls itself twice with a pipe or ``&`` between the calls
+    (``:|:&``, ``f & f``), or that backgrounds a call of itself inside a loop."""
+    calls = re.findall(rf"(?<![\w:.-]){name}(?![\w:.-])", body)
+    background = re.search(r"(?<!&)&(?![&>])", body)
+    if len(calls) >= 2 and ("|" in body or background):
+        return True
+    return bool(calls and background and re.search(r"\b(?:while|until|for)\b", body))
+
+
 def shapes(text: str) -> list[Finding]:
     """Fork bombs and PowerShell download-and-execute on the snippet, quoted text removed."""
     bare = QUOTED.sub("''", text)
     out = []
-    functions = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare) if "(" in bare else ()
+    functions = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare) if "{" in bare else ()
     for m in functions:
-        name = re.escape(m.group(1))
-        if re.search(rf"{name}\s*\|\s*{name}|{name}\s*&\s*{name}", m.group(2)):
-            out.append(Finding("shell", "fork bomb", "catastrophic", m.group(1), m.group(0)[:120]))
+        name = m.group("name") or m.group("fname")
+        if _forks_itself(re.escape(name), m.group("body")):
+            out.append(Finding("shell", "fork bomb", "catastrophic", name, m.group(0)[:120]))
     low = bare.lower()
-    if ("iex" in low or "invoke-expression" in low) and pattern(rules()["shapes"]["powershell_download_exec"]).search(
-        bare
-    ):
+    if ("iex" in low or "invoke-expression" in low or "scriptblock" in low) and pattern(
+        rules()["shapes"]["powershell_download_exec"]
+    ).search(bare):
         out.append(Finding("shell", "downloaded code executed (PowerShell)", "catastrophic", "", text[:200]))
     return out
