@@ -293,6 +293,8 @@ def sql_client(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Fee
     code = _option_value(words, options) if options else None
     if code is None and p.program in clients["positional"]:
         pos = _positional(words, {"-cmd", "-separator", "-init", "--format", "--project_id"})
+        if p.program in clients["subcommand"] and pos[:1] != [clients["subcommand"][p.program]]:
+            return []
         index = clients["positional"][p.program]
         code = pos[index] if len(pos) > index else None
     if code is not None:

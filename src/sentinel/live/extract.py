@@ -54,6 +54,13 @@ def _defines_function(line: str, pos: int = 0) -> bool:
     return bool(pattern(rules()["shapes"]["function_start"]).match(line, pos))
 
 
+def _starts_known(words: list[str]) -> bool:
+    """A command (after a pipe or a list operator) that starts with a program that is no English word."""
+    words, _ = unwrap(words)
+    program = program_name(words[0]) if words else ""
+    return program in known_programs() and program not in ambiguous_programs()
+
+
 def command_like(text: str, depth: int = 0) -> bool:
     """Whether a line reads as a shell command rather than a sentence: it starts with a known
     program (or an assignment), and a program that is also an English word ("kill", "find") is
@@ -76,7 +83,9 @@ def command_like(text: str, depth: int = 0) -> bool:
     if program not in known_programs():
         if "-" in program and pattern(rules()["known"]["powershell_cmdlet"]).match(program):
             return True  # Invoke-Expression …, Set-ExecutionPolicy …
-        return words[0].startswith("/") and canonical(words) is not words  # /etc/init.d/NAME stop
+        if words[0].startswith("/") and canonical(words) is not words:  # /etc/init.d/NAME stop
+            return True
+        return any(_starts_known(c.words) for c in commands[1:8])  # yes | rm -r /opt/*
     if program not in ambiguous_programs():
         return True
     if len(words) == 1:  # nothing after the program but wrappers: "sudo reboot"

@@ -84,6 +84,24 @@ def decode_ansi_c(body: str) -> str:
     return "".join(out)
 
 
+def _printed(script: str) -> str | None:
+    """What a substitution's script prints when it is ``echo`` or ``printf`` of literal text only
+    (no expansion, no other command); None otherwise."""
+    head = script.lstrip()[:7]
+    if not head.startswith(("echo ", "printf ")) or any(ch in script for ch in "$`|;&<>()\n"):
+        return None
+    commands = _Lexer(script, {}).run()
+    if len(commands) != 1 or commands[0].subs or commands[0].redirects:
+        return None
+    words = commands[0].words
+    args = [w for w in words[1:] if not (words[0] == "echo" and re.fullmatch(r"-[neE]+", w))]
+    if words[0] == "printf" and args:
+        fmt, rest = args[0], args[1:]
+        text = decode_ansi_c(fmt).replace("%s", " ".join(rest), 1) if "%" in fmt else decode_ansi_c(fmt)
+        return text
+    return " ".join(args)
+
+
 class _Lexer:
     """The scanner's state; one instance per call of :func:`lex`."""
 
@@ -176,7 +194,12 @@ class _Lexer:
         if value.startswith(SUB_MARK):
             script = value[len(SUB_MARK) :]
             self.sub(script, f"$({script})")
-        elif quoted:
+        else:
+            self.insert(value, quoted)
+
+    def insert(self, value: str, quoted: bool) -> None:
+        """Known text where an expansion stood: one word when quoted, split into words otherwise."""
+        if quoted:
             self.lit(value)
         else:
             pieces = value.split()
@@ -204,7 +227,7 @@ class _Lexer:
             self.lit(s[i : self.i])
         elif nxt == "(":
             self.i = _matching(s, i + 1, "(", ")")
-            self.sub(s[i + 2 : self.i - 1], s[i : self.i])
+            self.substitution(s[i + 2 : self.i - 1], s[i : self.i], quoted)
         elif nxt == "{":
             self.i = _matching(s, i + 1, "{", "}")
             m = re.fullmatch(r"([A-Za-z_]\w*)(?::?[-=+?](.*))?", s[i + 2 : self.i - 1], re.DOTALL)
@@ -219,11 +242,21 @@ class _Lexer:
             self.i = i + (2 if nxt and nxt in "@*#?$!-0123456789" else 1)
             self.lit(s[i : self.i])
 
-    def backtick(self) -> None:
+    def substitution(self, script: str, placeholder: str, quoted: bool) -> None:
+        """``$(…)``: what ``echo``/``printf`` of literal text prints is known text (``rm -rf
+        $(echo /)``, ``x=$(printf '\\x72\\x6d')``); anything else is an unknown output."""
+        printed = _printed(script)
+        if printed is not None and self.expanded + len(printed) <= MAX_EXPANSION:
+            self.expanded += len(printed)
+            self.insert(printed, quoted)
+        else:
+            self.sub(script, placeholder)
+
+    def backtick(self, quoted: bool = False) -> None:
         """An old-style command substitution."""
         end = self.s.find("`", self.i + 1)
         end = self.n if end < 0 else end
-        self.sub(self.s[self.i + 1 : end], self.s[self.i : end + 1])
+        self.substitution(self.s[self.i + 1 : end], self.s[self.i : end + 1], quoted)
         self.i = end + 1
 
     def dquote(self) -> None:
@@ -239,7 +272,7 @@ class _Lexer:
             elif c == "$":
                 self.dollar(quoted=True)
             elif c == "`":
-                self.backtick()
+                self.backtick(quoted=True)
             else:
                 m = DQ_RUN.match(s, self.i)
                 end = m.end() if m else self.i + 1

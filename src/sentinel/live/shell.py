@@ -15,7 +15,7 @@ from sentinel.live.feeds import output_of_script, saved_download, script_run, st
 from sentinel.live.findings import Finding
 from sentinel.live.lexer import Command, lex
 from sentinel.live.rules import limit, rules
-from sentinel.live.specials import git_push, http_delete, shapes, tee_targets, writes
+from sentinel.live.specials import copy_targets, git_push, http_delete, shapes, tee_targets, writes
 
 Judged = tuple[list[Finding], list[Nested]]
 
@@ -46,7 +46,19 @@ def _own_words(words: list[str], nested: list[Nested]) -> list[str]:
     return words
 
 
-def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
+def _moved(words: list[str]) -> list[tuple[str, str]]:
+    """``mv SRC DST``: (DST, SRC) and (DST/name, SRC), so a later ``rm -rf DST`` is judged by what
+    was moved there (``mv /var/lib/mysql /tmp/x && rm -rf /tmp/x``)."""
+    if program_name(words[0]) != "mv":
+        return []
+    operands = [w for w in words[1:] if not w.startswith("-")]
+    if len(operands) != 2:
+        return []
+    src, dst = operands[0].rstrip("/") or "/", operands[1].rstrip("/") or "/"
+    return [(dst, src), (f"{dst}/{src.rsplit('/', 1)[-1]}", src)]
+
+
+def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tuple[str, str], ...] = ()) -> Judged:
     """One simple command: its rule, its writes, its special shapes and the code it carries."""
     evidence = " ".join(cmd.words)[:300]
     findings = writes(cmd.redirects, evidence)
@@ -62,7 +74,7 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
     carrier = carrier_for(program_name(words[0]))
     nested = carrier(words, parse(words), cmd, offset, feed) if carrier else []
     p = parse(_own_words(words, nested))
-    p.cwd, p.mounts = cwd, ctx.mounts
+    p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
     if via_xargs:
         if feed is not None and feed.roots:
             p.roots = feed.roots
@@ -73,7 +85,7 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None) -> Judged:
     for finding in (classify(p), git_push(p), http_delete(p, words)):
         if finding is not None:
             findings.append(finding)
-    findings += writes(tee_targets(p), evidence)
+    findings += writes(tee_targets(p) + copy_targets(p), evidence)
     return findings, nested
 
 
@@ -83,13 +95,16 @@ def judge_shell(text: str, ctx: Context) -> Judged:
     findings, nested = shapes(text), []
     cwd = ctx.cwd
     downloads: set[str] = set()
+    moves: tuple[tuple[str, str], ...] = ()
     for cmd in lex(text):
         nested += [Nested("shell", sub, cwd=cwd) for sub in cmd.subs]
         words, _ = unwrap(cmd.words)
         if words and program_name(words[0]) == "cd":
             cwd = _cd(words, cwd)
             continue
-        f, n = judge_command(cmd, ctx, cwd)
+        f, n = judge_command(cmd, ctx, cwd, moves)
+        if words:
+            moves = (*_moved(words), *moves)[:16]
         script = script_run(words) if downloads else None
         if script is not None and script in downloads:
             f.append(Finding("shell", "downloaded code run", "catastrophic", script, " ".join(words)[:300]))

@@ -44,6 +44,15 @@ def tee_targets(p: Parsed) -> list[tuple[str, str]]:
     return [(op, path) for path in p.positional]
 
 
+def copy_targets(p: Parsed) -> list[tuple[str, str]]:
+    """``cp /dev/null FILE``, ``cp /dev/urandom /dev/sda``: a copy of nothing (or of noise) over a
+    file writes it like ``>``."""
+    r = rules()["redirects"]
+    if p.program not in r["copy_programs"] or len(p.positional) < 2 or p.positional[0] not in r["empty_sources"]:
+        return []
+    return [(">", p.positional[-1])]
+
+
 def _protected(branch: str) -> bool:
     """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
     name = branch.lower().removeprefix("refs/heads/")
@@ -88,8 +97,10 @@ def _push(p: Parsed) -> Finding | None:
 
 
 def http_delete(p: Parsed, words: list[str]) -> Finding | None:
-    """``curl -X DELETE URL``: everything behind a wildcard or ``_all`` is catastrophic."""
-    if p.program not in ("curl", "http", "https", "xh", "wget"):
+    """``curl -X DELETE URL``, ``gh api -X DELETE PATH``: everything behind a wildcard or ``_all``,
+    or a whole repository, is catastrophic."""
+    api = p.program == "gh" and p.positional[:1] == ["api"]
+    if p.program not in ("curl", "http", "https", "xh", "wget") and not api:
         return None
     method = ""
     for i, w in enumerate(words):
@@ -108,6 +119,11 @@ def http_delete(p: Parsed, words: list[str]) -> Finding | None:
     evidence = " ".join(p.words)[:300]
     if pattern(rules()["http"]["wildcard_url"]).search(url):
         return Finding("shell", "HTTP DELETE of everything behind a wildcard", "catastrophic", url, evidence)
+    if api and pattern(rules()["http"]["repository_url"]).match(url):
+        return Finding("shell", "repository deleted through the API", "catastrophic", url, evidence)
+    branch = re.search(r"/git/refs/heads/(.+)$", url)
+    if api and branch and _protected(branch.group(1)):
+        return Finding("shell", "deletion of a protected branch", "catastrophic", branch.group(1), evidence, True)
     return Finding("shell", "HTTP DELETE", "medium", url, evidence)
 
 

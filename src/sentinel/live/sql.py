@@ -145,6 +145,8 @@ def _statement(st: Node) -> tuple[str, str] | None:
         return ("ALTER … DROP", "high") if drops else ("ALTER", "medium")
     if isinstance(st, exp.Command):
         return _command(st)
+    if isinstance(st, exp.Column) and st.name.lower() in rules()["sql"]["commands"]:  # a bare SHUTDOWN
+        return st.name.upper(), rules()["sql"]["commands"][st.name.lower()]
     if isinstance(st, (exp.Select, exp.Insert, exp.Create, exp.Merge, exp.Union)):
         return type(st).__name__.upper(), "low"
     return None
