@@ -36,9 +36,10 @@ CORPUS = HERE / "live_corpus"
 # (167/175), disruptive 92.3% (24/26), harmless falsely blocked 0.6% (1/163) — below the targets.
 # Having been looked at, it was retired into the tuning set (docs/live.md).
 RETIRED_SHA256 = "d121f6135cac961ed2b1745bab6b161356d468c67f4601ada0c43cb177827936"
-# The new blind test half: None until the lead freezes it (then its file name and SHA-256 go here).
+# The blind test half (round 2): written by someone who never saw the analyser, its rules or the
+# round-1 misses, frozen before the analyser was run on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "1816f725b846b10a6d1bee0ec0fed10ab7fc8fca13c45642517b9aeefa9a9b74"
 HALF_FILES = {"dev": "dev.jsonl", "retired": "retired_round1.jsonl", "test": TEST_FILE}
 FROZEN = {"retired": RETIRED_SHA256, "test": TEST_SHA256}
 ADDED_MARK = "-dev2-"  # ids of dev entries written after the original split
