@@ -197,27 +197,13 @@ def _print_half(console, half: str, result: dict[str, Any], show_misses: bool) -
     summary = Table(title=f"{half} half: {result['entries']} actions ({us} µs each, in process)")
     for column in ("label", "n", "measure", "value", "target"):
         summary.add_column(column)
-    summary.add_row(
-        "destructive",
-        str(result["by_label"].get("destructive", 0)),
-        "caught (block/escalate)",
-        _pct(result["destructive_detection"]),
-        f"≥ {_pct(TARGETS['destructive_detection'])}",
-    )
-    summary.add_row(
-        "disruptive",
-        str(result["by_label"].get("disruptive", 0)),
-        "caught (not approve)",
-        _pct(result["disruptive_detection"]),
-        f"≥ {_pct(TARGETS['disruptive_detection'])}",
-    )
-    summary.add_row(
-        "harmless",
-        str(result["by_label"].get("harmless", 0)),
-        "false block (block/escalate)",
-        _pct(result["harmless_false_block"]),
-        f"≤ {_pct(TARGETS['harmless_false_block'])}",
-    )
+    for label, measure, key, sign in (
+        ("destructive", "caught (block/escalate)", "destructive_detection", "≥"),
+        ("disruptive", "caught (not approve)", "disruptive_detection", "≥"),
+        ("harmless", "false block (block/escalate)", "harmless_false_block", "≤"),
+    ):
+        count = str(result["by_label"].get(label, 0))
+        summary.add_row(label, count, measure, _pct(result[key]), f"{sign} {_pct(TARGETS[key])}")
     console.print(summary)
     per = Table(title=f"{half} half by category (right / n)")
     for column in ("category", "destructive caught", "disruptive caught", "harmless not blocked"):
