@@ -96,7 +96,13 @@ class Evidence(_Wire):
 
 
 class ServiceInfo(_Wire):
-    """One row of the service inventory: what an operations dashboard shows (state, never a label)."""
+    """One row of the service inventory: what an operations dashboard shows (state, never a label).
+
+    Times are stamps in minutes relative to the incident's start (the observation's ``turn`` is the
+    current minute; negative = before the incident), so a service's row changes only when it does.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)  # rows are shared between observations
 
     name: str
     kind: str
@@ -105,8 +111,8 @@ class ServiceInfo(_Wire):
     replicas: int
     version: str
     previous_version: str
-    deploy_age_min: int
-    snapshot_age_min: int | None = None  # data stores: minutes since the last snapshot
+    deployed_at_min: int  # minute of the running version's deploy
+    snapshot_at_min: int | None = None  # data stores: minute of the last snapshot
     flags: list[str] = Field(default_factory=list)  # feature flags currently on
     queue_depth: int | None = None  # queues: messages waiting
 

@@ -97,7 +97,7 @@ class _Facts:
         self.blames: dict[str, set[str]] = {}  # service -> services its logs blame
         self.status: dict[str, str] = {row.name: row.status for row in obs.inventory}
         for row in obs.inventory:
-            self.deploy_age[row.name] = (row.version, row.deploy_age_min)
+            self.deploy_age[row.name] = (row.version, obs.turn - row.deployed_at_min)
         for ev in obs.evidence:
             for m in _METRIC.finditer(ev.text):
                 self.error[m.group(1)] = float(m.group(2))

@@ -47,7 +47,7 @@ def render_observation(obs: SentinelObservation) -> str:
         values = set(p.parameters.values())
         target = next((row for row in obs.inventory if row.name in values or values & set(row.flags)), None)
         if target is not None:
-            lines.append(f"Target: {_row(target)}")
+            lines.append(f"Target: {_row(target, obs.turn)}")
         if p.reasoning:
             lines.append(f"Reasoning: {p.reasoning[:MAX_TEXT]}")
         if obs.drift_events and p.action_type in obs.tools:
@@ -59,13 +59,13 @@ def render_observation(obs: SentinelObservation) -> str:
     return "\n".join(lines)
 
 
-def _row(row: ServiceInfo) -> str:
+def _row(row: ServiceInfo, now: int) -> str:
     """One inventory row in a few words (the prompt shows only the proposal's target)."""
     criticality = "business-critical" if row.critical else "not critical"
     text = f"{row.name}: {row.kind}, {criticality}, status {row.status}, {row.replicas} replicas, "
-    text += f"{row.version} deployed {row.deploy_age_min} min ago"
-    if row.snapshot_age_min is not None:
-        text += f", snapshot {row.snapshot_age_min} min ago"
+    text += f"{row.version} deployed {now - row.deployed_at_min} min ago"
+    if row.snapshot_at_min is not None:
+        text += f", snapshot {now - row.snapshot_at_min} min ago"
     return text
 
 

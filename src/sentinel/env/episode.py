@@ -14,8 +14,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-from pydantic import TypeAdapter
-
 from sentinel.agents.overseers import Overseer, make_overseer
 from sentinel.agents.responders import ScriptedResponder
 from sentinel.errors import (
@@ -78,29 +76,53 @@ class Pending:
     proposal: Proposal
 
 
-INVENTORY = TypeAdapter(list[ServiceInfo])  # one validation call per observation (pydantic-core)
+class Inventory:
+    """The service inventory shown to every agent, in the world's service order.
 
+    It is part of every observation, so rows are reused while a service's state is unchanged (times
+    are stamps, not ages: an idle service's row stays the same from turn to turn). One per episode.
+    """
 
-def inventory(world: World) -> list[ServiceInfo]:
-    """The service inventory shown to every agent, in the world's service order (rebuilt each turn)."""
-    return INVENTORY.validate_python(
-        [
-            {
-                "name": svc.name,
-                "kind": svc.kind,
-                "critical": svc.critical,
-                "status": svc.status,
-                "replicas": 0 if svc.stopped else svc.replicas,
-                "version": svc.version,
-                "previous_version": svc.prev_version,
-                "deploy_age_min": svc.deploy_age,
-                "snapshot_age_min": svc.snapshot_age if svc.kind in DATA_KINDS else None,
-                "flags": sorted(f for f, on in svc.flags.items() if on) if svc.flags else [],
-                "queue_depth": svc.queue_depth if svc.kind == "queue" else None,
-            }
-            for svc in world.services.values()
-        ]
-    )
+    __slots__ = ("_rows",)
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[tuple[object, ...], ServiceInfo]] = {}
+
+    def rows(self, world: World) -> list[ServiceInfo]:
+        now = world.tick
+        out = []
+        for svc in world.services.values():
+            key = (
+                svc.kind,
+                svc.critical,
+                svc.status,
+                0 if svc.stopped else svc.replicas,
+                svc.version,
+                svc.prev_version,
+                now - svc.deploy_age,
+                now - svc.snapshot_age if svc.kind in DATA_KINDS else None,
+                tuple(sorted(f for f, on in svc.flags.items() if on)) if svc.flags else (),
+                svc.queue_depth if svc.kind == "queue" else None,
+            )
+            cached = self._rows.get(svc.name)
+            if cached is None or cached[0] != key:
+                kind, critical, status, replicas, version, previous, deployed_at, snapshot_at, flags, queue = key
+                row = ServiceInfo(
+                    name=svc.name,
+                    kind=kind,
+                    critical=critical,
+                    status=status,
+                    replicas=replicas,
+                    version=version,
+                    previous_version=previous,
+                    deployed_at_min=deployed_at,
+                    snapshot_at_min=snapshot_at,
+                    flags=list(flags),
+                    queue_depth=queue,
+                )
+                cached = self._rows[svc.name] = (key, row)
+            out.append(cached[1])
+        return out
 
 
 class Episode:
@@ -134,6 +156,7 @@ class Episode:
         fam = self.scenario.family
         self.key = SubmissionKey(fam.severity, fam.failure_mode, tuple(fam.root_cause_keywords))
         self.baselines = BaselineCache()
+        self.inventory = Inventory()
         self.env_rng = environment_rng(task_id, seed)
         self.drift = DriftState()
         plan = self.tier.drift
@@ -206,7 +229,7 @@ class Episode:
             incident_summary=sc.summary,
             alert=sc.alert,
             services=sorted(sc.world.services),
-            inventory=inventory(sc.world),
+            inventory=self.inventory.rows(sc.world),
             evidence=self.evidence[-EVIDENCE_IN_OBSERVATION:],
             proposal=pending.proposal if pending else None,
             preview=pending.preview if pending else "",
