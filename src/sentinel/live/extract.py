@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from sentinel.live.commands import canonical, program_name, service_kinds, unwrap
 from sentinel.live.context import Context
@@ -27,8 +28,10 @@ MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
 WORD = re.compile(r"[^\s`]+")
 SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
 COMMAND_OPERATORS = ("|", "&&", ";", "$(", "`", ">", "<<", "<(")
-SQL_VERBS = {"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "revoke", "with"}
-FENCE_LANGS = {"sql": "sql", "postgres": "sql", "postgresql": "sql", "mysql": "sql", "python": "python", "py": "python"}
+SQL_VERBS = frozenset({"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "revoke", "with"})
+FENCE_LANGS = MappingProxyType(
+    {"sql": "sql", "postgres": "sql", "postgresql": "sql", "mysql": "sql", "python": "python", "py": "python"}
+)
 MAX_LINES = 200
 
 
