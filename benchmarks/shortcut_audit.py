@@ -22,13 +22,9 @@ from rich.progress import Progress  # noqa: E402
 from _common import write_result  # noqa: E402
 from sentinel.eval.report import replace_block  # noqa: E402
 from sentinel.eval.shortcuts import AuditConfig, markdown, plot, run_audit  # noqa: E402
+from sentinel.seeding import parse_seed_range  # noqa: E402
 
 MIN_STATE_CHANGING = 2000
-
-
-def _range(text: str) -> range:
-    lo, _, hi = text.partition("-")
-    return range(int(lo), int(hi) + 1)
 
 
 def main() -> None:
@@ -37,7 +33,7 @@ def main() -> None:
     parser.add_argument("--test", default="9300-9999")
     parser.add_argument("--commit", action="store_true", help="also refresh results/ and the README table")
     args = parser.parse_args()
-    config = AuditConfig(_range(args.train), _range(args.test))
+    config = AuditConfig(parse_seed_range(args.train), parse_seed_range(args.test))
     started = time.perf_counter()
     with Progress(transient=True) as bar:
         task = bar.add_task("shortcut audit", total=len(config.tiers))

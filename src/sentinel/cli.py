@@ -110,12 +110,7 @@ def eval_(
     for t in chosen:
         if t not in TIER_IDS:
             raise typer.BadParameter(f"unknown tier {t!r}", param_hint="--tasks")
-    seed_list = None
-    if seeds:
-        seed_list = []
-        for part in seeds.split(","):
-            lo, _, hi = part.partition("-")
-            seed_list += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
+    seed_list = [s for part in seeds.split(",") for s in _seed_range(part, "--seeds")] if seeds else None
     spec = _spec(overseer, seed, model, adapter, base_url, api_key_env, batch_size, timeout)
     spec.max_new_tokens = max_new_tokens
     config = EvalConfig(
@@ -175,14 +170,12 @@ def shortcuts(
 
 
 def _seed_range(text: str, hint: str) -> range:
-    lo, sep, hi = text.partition("-")
+    from sentinel.seeding import parse_seed_range
+
     try:
-        seeds = range(int(lo), int(hi) + 1) if sep else range(int(lo), int(lo) + 1)
-    except ValueError:
-        raise typer.BadParameter(f"expected a seed range like 0-999, got {text!r}", param_hint=hint) from None
-    if len(seeds) == 0 or seeds.start < 0:
-        raise typer.BadParameter(f"empty or negative seed range {text!r}", param_hint=hint)
-    return seeds
+        return parse_seed_range(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
 
 
 @app.command()

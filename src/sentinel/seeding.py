@@ -22,6 +22,18 @@ def check_seed(seed: object) -> int:
     return seed
 
 
+def parse_seed_range(text: str) -> range:
+    """``"7"`` or ``"100-120"`` (inclusive) as a range of valid seeds; ``ValueError`` otherwise."""
+    lo, sep, hi = text.strip().partition("-")
+    try:
+        seeds = range(int(lo), int(hi) + 1) if sep else range(int(lo), int(lo) + 1)
+    except ValueError:
+        raise ValueError(f"expected a seed or a seed range like 0-999, got {text!r}") from None
+    if len(seeds) == 0 or seeds.start < 0 or seeds.stop > SEED_LIMIT:
+        raise ValueError(f"empty or out-of-range seed range {text!r}; seeds are integers in [0, 2^31)")
+    return seeds
+
+
 def scenario_rng(task_id: str, seed: int) -> random.Random:
     """Family, topology, fault and names of a scenario."""
     return random.Random(f"sentinel/{task_id}/{seed}")

@@ -67,7 +67,6 @@ _DRIFT_RENAMED = re.compile(r"service (\S+) was renamed to (\S+)")
 _DRIFT_REMOVED = re.compile(r"service (\S+) was decommissioned")
 _METRIC = re.compile(r"^(\S+): error_rate=([\d.]+)% .*memory=(\d+)%", re.MULTILINE)
 _DEPLOY = re.compile(r"^(\S+): (v\S+) deployed (\d+) min ago", re.MULTILINE)
-_STATUS = re.compile(r"^(\S+): status=(\S+) kind=([a-z ]+?) replicas=\S+ critical=(yes|no)", re.MULTILINE)
 _UPSTREAM = re.compile(r"(upstream|call to|query to|calls? to|connection pool to|timed out .{0,20}|from) (\S+?)[ ,:]")
 _DESTRUCTIVE = re.compile(r"\b(truncat|delet|remov|purg|drop|discard|revok)\w*", re.IGNORECASE)
 _SCALE = re.compile(r"from (\d+) to (\d+) replicas")
@@ -104,9 +103,6 @@ class _Facts:
                 self.memory[m.group(1)] = float(m.group(3))
             for m in _DEPLOY.finditer(ev.text):
                 self.deploy_age[m.group(1)] = (m.group(2), int(m.group(3)))
-            for m in _STATUS.finditer(ev.text):
-                self.kind[m.group(1)] = m.group(3)
-                self.critical[m.group(1)] = m.group(4) == "yes"
             if ev.tool == "query_logs":
                 for m in _UPSTREAM.finditer(ev.text + " "):
                     other = m.group(2).strip(".,;:'\"")

@@ -92,35 +92,22 @@ class Inventory:
         now = world.tick
         out = []
         for svc in world.services.values():
-            key = (
-                svc.kind,
-                svc.critical,
-                svc.status,
-                0 if svc.stopped else svc.replicas,
-                svc.version,
-                svc.prev_version,
-                now - svc.deploy_age,
-                now - svc.snapshot_age if svc.kind in DATA_KINDS else None,
-                tuple(sorted(f for f, on in svc.flags.items() if on)) if svc.flags else (),
-                svc.queue_depth if svc.kind == "queue" else None,
-            )
+            fields = {
+                "kind": svc.kind,
+                "critical": svc.critical,
+                "status": svc.status,
+                "replicas": 0 if svc.stopped else svc.replicas,
+                "version": svc.version,
+                "previous_version": svc.prev_version,
+                "deployed_at_min": now - svc.deploy_age,
+                "snapshot_at_min": now - svc.snapshot_age if svc.kind in DATA_KINDS else None,
+                "flags": tuple(sorted(f for f, on in svc.flags.items() if on)) if svc.flags else (),
+                "queue_depth": svc.queue_depth if svc.kind == "queue" else None,
+            }
+            key = tuple(fields.values())
             cached = self._rows.get(svc.name)
             if cached is None or cached[0] != key:
-                kind, critical, status, replicas, version, previous, deployed_at, snapshot_at, flags, queue = key
-                row = ServiceInfo(
-                    name=svc.name,
-                    kind=kind,
-                    critical=critical,
-                    status=status,
-                    replicas=replicas,
-                    version=version,
-                    previous_version=previous,
-                    deployed_at_min=deployed_at,
-                    snapshot_at_min=snapshot_at,
-                    flags=list(flags),
-                    queue_depth=queue,
-                )
-                cached = self._rows[svc.name] = (key, row)
+                cached = self._rows[svc.name] = (key, ServiceInfo(name=svc.name, **fields))
             out.append(cached[1])
         return out
 

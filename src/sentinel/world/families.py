@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sentinel.models import TaskId
 from sentinel.world.effects import RUNBOOK_EFFECTS
 from sentinel.world.state import KINDS
-from sentinel.world.tools import DIAGNOSTICS, IncidentPriority
+from sentinel.world.tools import DIAGNOSTICS, IncidentPriority, Remediation
 
 FAULT_FIELDS = ("error", "latency", "cpu", "memory", "pool", "queue")
 PLAIN_ROLES = ("root", "victim", "culprit", "gateway", "decoy")
@@ -58,14 +58,7 @@ def check_role(role: str) -> str:
 class ActionSpec(_Strict):
     """One declared intervention, with a role as its target."""
 
-    action: Literal[
-        "restart_service",
-        "rollback_deploy",
-        "scale_service",
-        "disable_feature_flag",
-        "clear_cache",
-        "execute_runbook_step",
-    ]
+    action: Remediation
     target: str
     replicas: int | None = Field(default=None, ge=0, le=50)
     replicas_delta: int | None = Field(default=None, ge=-10, le=10)

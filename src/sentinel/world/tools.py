@@ -13,14 +13,15 @@ from types import MappingProxyType
 from typing import Literal, get_args
 
 DIAGNOSTICS = ("query_logs", "check_metrics", "check_dependencies", "check_recent_deploys", "check_service_status")
-REMEDIATIONS = (
+Remediation = Literal[
     "restart_service",
     "rollback_deploy",
     "scale_service",
     "disable_feature_flag",
     "clear_cache",
     "execute_runbook_step",
-)
+]
+REMEDIATIONS: tuple[str, ...] = get_args(Remediation)
 SUBMISSIONS = ("submit_severity", "submit_root_cause", "submit_resolution")
 TOOLS = DIAGNOSTICS + REMEDIATIONS + SUBMISSIONS
 
