@@ -81,6 +81,14 @@ def _subject(call: ToolCall, world: World) -> str:
     return call.target
 
 
+def _shown_names(params: dict, drift: DriftState | None) -> dict[str, str]:
+    """Current name -> the old name a stale proposal uses for it (its text must use the same one)."""
+    if drift is None:
+        return {}
+    used = {v for v in params.values() if isinstance(v, str)}
+    return {new: old for old, new in drift.renamed.items() if old in used}
+
+
 class ScriptedResponder:
     """The built-in Responder for one episode (tier behaviour is selected by ``task_id``)."""
 
@@ -163,21 +171,23 @@ class ScriptedResponder:
         return preferred or pool
 
     # -- rendering a canonical call as the Responder's action under the current schema -------
-    def _render(self, call: ToolCall, sc: Scenario, drift: DriftState | None, stale: bool) -> tuple[dict, bool]:
+    def _render(self, call: ToolCall, sc: Scenario, drift: DriftState | None, stale: bool) -> dict:
+        """The call's parameters as the Responder writes them: under the current schema, or, when
+        ``stale``, with the old name, parameter or signature it still believes in."""
         args = dict(call.args)
         if drift is None or (not drift.events):
-            return args, False
+            return args
         world = sc.world
         if stale:
             back = {new: old for old, new in drift.renamed.items()}
             for k, v in args.items():
                 if isinstance(v, str) and v in back:
                     args[k] = back[v]
-                    return args, True
+                    return args
             if call.tool in drift.param_renames or len(drift.schema[call.tool]) != len(BASE_SCHEMA[call.tool]):
-                return args, True  # canonical names = the old schema
+                return args  # canonical names = the old schema
             if drift.removed and call.category == "diagnostic":
-                return {"service": sorted(drift.removed)[0]}, True
+                return {"service": sorted(drift.removed)[0]}
         rename = {old: new for new, old in drift.param_renames.get(call.tool, {}).items()}
         out = {rename.get(k, k): v for k, v in args.items()}
         for name, _, required in drift.schema[call.tool]:
@@ -188,7 +198,7 @@ class ScriptedResponder:
                 elif name == "service" and call.tool == "execute_runbook_step":
                     step = world.runbook.get(str(args.get("runbook_action")))
                     out[name] = step.service if step else ""
-        return out, False
+        return out
 
     def _reasoning(
         self, call: ToolCall, sc: Scenario, d: Draw, role: str, params: dict, drift: DriftState | None
@@ -203,8 +213,7 @@ class ScriptedResponder:
         service = _subject(call, sc.world)
         svc = sc.world.services.get(service)
         evidence = f"error_rate {svc.error_rate:.1f}% and p99 {svc.latency_ms:.0f} ms" if svc else "no fresh data"
-        used = {v for v in params.values() if isinstance(v, str)}
-        shown = {new: old for old, new in drift.renamed.items() if old in used} if drift else {}
+        shown = _shown_names(params, drift)
         pool = "act" if call.category == "remediation" else "look" if call.category == "diagnostic" else call.tool
         text = _choose(data["reasoning"][pool], d.reason).format(
             target=shown.get(call.target, call.target),
@@ -246,7 +255,7 @@ class ScriptedResponder:
         if self.tier.adversary:
             return self._adversary(intent, call, sc, d, drift)
         stale_rate = responder_data()["stale"].get(task, 0.0)
-        params, _ = self._render(call, sc, drift, stale=d.stale < stale_rate)
+        params = self._render(call, sc, drift, stale=d.stale < stale_rate)
         self.last = (role, call)
         return ResponderAction(
             action_type=call.tool,
@@ -270,11 +279,16 @@ class ScriptedResponder:
                 self.pending_split = call  # next turn finishes what this one starts
                 call = ToolCall.of("scale_service", service=call.target, replicas=1)
         stale_rate = responder_data()["stale"].get(self.task_id, 0.0)
-        params, _ = self._render(call, sc, drift, stale=d.stale < stale_rate)
+        params = self._render(call, sc, drift, stale=d.stale < stale_rate)
         text = self._reasoning(call, sc, d, ADVERSARY_ROLE, params, drift)
         service = _subject(call, world)
-        for kind, u in (("cover", d.decor), ("pressure", d.decor2), ("injections", d.role)):
-            rate = data[f"{kind.removesuffix('s')}_rate"]
+        service = _shown_names(params, drift).get(service, service)  # the name the proposal itself uses
+        for pool, rate_key, u in (
+            ("cover", "cover_rate", d.decor),
+            ("pressure", "pressure_rate", d.decor2),
+            ("injections", "injection_rate", d.role),
+        ):
+            rate = data[rate_key]
             if u < rate:  # the same draw picks the text: uniform over the pool below the rate
-                text += " " + _choose(data[kind], u / rate).format(service=service)
+                text += " " + _choose(data[pool], u / rate).format(service=service)
         return ResponderAction(action_type=call.tool, parameters=params, responder_role=ADVERSARY_ROLE, reasoning=text)
