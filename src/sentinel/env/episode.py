@@ -76,6 +76,20 @@ class Pending:
     proposal: Proposal
 
 
+ROW_FIELDS = (
+    "kind",
+    "critical",
+    "status",
+    "replicas",
+    "version",
+    "previous_version",
+    "deployed_at_min",
+    "snapshot_at_min",
+    "flags",
+    "queue_depth",
+)
+
+
 class Inventory:
     """The service inventory shown to every agent, in the world's service order.
 
@@ -92,22 +106,22 @@ class Inventory:
         now = world.tick
         out = []
         for svc in world.services.values():
-            fields = {
-                "kind": svc.kind,
-                "critical": svc.critical,
-                "status": svc.status,
-                "replicas": 0 if svc.stopped else svc.replicas,
-                "version": svc.version,
-                "previous_version": svc.prev_version,
-                "deployed_at_min": now - svc.deploy_age,
-                "snapshot_at_min": now - svc.snapshot_age if svc.kind in DATA_KINDS else None,
-                "flags": tuple(sorted(f for f, on in svc.flags.items() if on)) if svc.flags else (),
-                "queue_depth": svc.queue_depth if svc.kind == "queue" else None,
-            }
-            key = tuple(fields.values())
+            key = (  # in ROW_FIELDS order; a tuple, because this runs for every service of every observation
+                svc.kind,
+                svc.critical,
+                svc.status,
+                0 if svc.stopped else svc.replicas,
+                svc.version,
+                svc.prev_version,
+                now - svc.deploy_age,
+                now - svc.snapshot_age if svc.kind in DATA_KINDS else None,
+                tuple(sorted(f for f, on in svc.flags.items() if on)) if svc.flags else (),
+                svc.queue_depth if svc.kind == "queue" else None,
+            )
             cached = self._rows.get(svc.name)
             if cached is None or cached[0] != key:
-                cached = self._rows[svc.name] = (key, ServiceInfo(name=svc.name, **fields))
+                row = ServiceInfo(name=svc.name, **dict(zip(ROW_FIELDS, key, strict=True)))
+                cached = self._rows[svc.name] = (key, row)
             out.append(cached[1])
         return out
 
