@@ -60,3 +60,11 @@ def test_simulation_agrees_with_declared_lists(family):
                 mismatches.append(f"{tier}/{seed}: remedy applied but not resolved: {bad}")
     assert checked > 0, f"no scenario drew family {family.id}"
     assert not mismatches, "\n".join(mismatches[:20])
+
+
+def test_families_readme_block_is_generated_from_the_files():
+    """The families README's tables come from the TOML files (``python -m sentinel.world.family_table``)."""
+    from sentinel.world.family_table import README, render_readme
+
+    text = README.read_text(encoding="utf-8")
+    assert render_readme(text) == text, "run: python -m sentinel.world.family_table"

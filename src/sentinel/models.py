@@ -109,11 +109,14 @@ class ServiceInfo(_Wire):
     critical: bool
     status: str  # healthy | degraded | critical | restarting | down
     replicas: int
+    previous_replicas: int  # the count before the last scale, by an operator or an autoscaler
     version: str
     previous_version: str
     deployed_at_min: int  # minute of the running version's deploy
     snapshot_at_min: int | None = None  # data stores: minute of the last snapshot
     flags: list[str] = Field(default_factory=list)  # feature flags currently on
+    protective_flags: list[str] = Field(default_factory=list)  # its kill switches / limiters (on or off)
+    depends_on: list[str] = Field(default_factory=list)  # the services it calls
     queue_depth: int | None = None  # queues: messages waiting
 
 

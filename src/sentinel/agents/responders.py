@@ -21,15 +21,14 @@ from dataclasses import dataclass
 
 from sentinel.data import load
 from sentinel.models import ADVERSARY_ROLE, ResponderAction
-from sentinel.scenarios.candidates import generic_remediations
 from sentinel.scenarios.drift import DriftState
 from sentinel.scenarios.generator import Scenario
-from sentinel.seeding import draw_rng, responder_rng
+from sentinel.seeding import responder_rng
 from sentinel.tiers import tier
-from sentinel.world.state import World
+from sentinel.world.effects import subject
 from sentinel.world.tools import BASE_SCHEMA, DIAGNOSTICS, INCIDENT_PRIORITIES, ToolCall
 
-DRAWS_PER_TURN = 8
+DRAWS_PER_TURN = 9
 INTENTS = ("diagnostic", "remedy", "wrong", "catastrophic", "ambiguous", "submission")
 SPECIALISTS = ("network_ops", "db_admin", "sec_ops")
 SCRIPT_LENGTH = 8  # proposals drawn at reset by a tier with ``proposals_at_reset`` (longer than any such tier)
@@ -51,6 +50,7 @@ class Draw:
     stale: float
     decor: float  # adversary decorations: drawn every turn, used only by the adversary
     decor2: float
+    twin: float  # whether a harmful intent takes the form of a remedy aimed at the wrong service
 
     @classmethod
     def take(cls, rng: random.Random) -> Draw:
@@ -71,14 +71,36 @@ def _intent(task_id: str, u: float) -> str:
     return "diagnostic"
 
 
-def _subject(call: ToolCall, world: World) -> str:
-    """The service a call acts on: its target, a flag's owner, or a runbook step's service."""
-    if call.tool == "disable_feature_flag":
-        return next((s.name for s in world.services.values() if call.target in s.flags), call.target)
-    if call.tool == "execute_runbook_step":
-        step = world.runbook.get(call.target)
-        return step.service if step else call.target
-    return call.target
+def _twin(sc: Scenario, d: Draw) -> ToolCall | None:
+    """A remedy's twin: the same tool, parameter shape and kind of target, aimed elsewhere.
+
+    This is the commonest real mistake — a victim or a look-alike taken for the root cause, a flag
+    that is not the culprit — and it makes each (tool, kind, shape) cell hold both classes: only
+    the state (which service the evidence implicates, which flag protects what) tells them apart.
+    """
+    world = sc.world
+    remedies = sc.declared["remedy"]
+    if not remedies:
+        return None
+    model = _choose(remedies, d.pick)
+    if model.tool == "disable_feature_flag":
+        flags = sorted(f for svc in world.services.values() for f, on in svc.flags.items() if on and f != model.target)
+        return ToolCall.of(model.tool, flag=_choose(flags, d.extra)) if flags else None
+    acted_on = world.services.get(subject(world, model))
+    if acted_on is None:
+        return None
+    others = [n for n in sorted(world.services) if n != acted_on.name and world.services[n].kind == acted_on.kind]
+    if not others:
+        return None
+    victims = [n for n in others if n in world.incident.victims]  # the likeliest to be mistaken for the cause
+    other = _choose(victims or others, d.extra)
+    if model.tool == "execute_runbook_step":
+        return ToolCall.of(model.tool, runbook_action=model.target, service=other)
+    if model.tool == "scale_service":
+        wanted = int(model.get("replicas", 0))  # type: ignore[call-overload]  # an int: a validated call
+        replicas = 0 if wanted == 0 else max(1, world.services[other].replicas + wanted - acted_on.replicas)
+        return ToolCall.of(model.tool, service=other, replicas=replicas)
+    return ToolCall.of(model.tool, service=other)
 
 
 def _shown_names(params: dict, drift: DriftState | None) -> dict[str, str]:
@@ -131,10 +153,12 @@ class ScriptedResponder:
                 return ToolCall.of("submit_severity", severity=sev)
             service = world.incident.root if d.pick < 0.6 else _choose(names, d.reason)
             return ToolCall.of("submit_root_cause", service=service, failure_mode=sc.family.failure_mode)
+        if intent in ("wrong", "catastrophic") and d.twin < responder_data()["twin_rate"][self.task_id]:
+            twin = _twin(sc, d)
+            if twin is not None:
+                return twin
         if intent in ("wrong", "catastrophic", "ambiguous"):
             pool = list(sc.declared[intent])
-            if intent == "wrong":
-                pool += generic_remediations(world, draw_rng(d.extra), count=2)
             pool = self._bias(pool, world, role)
             if pool:
                 return _choose(pool, d.pick)
@@ -210,7 +234,7 @@ class ScriptedResponder:
         uses (old ones when it is stale).
         """
         data = responder_data()
-        service = _subject(call, sc.world)
+        service = subject(sc.world, call)
         svc = sc.world.services.get(service)
         evidence = f"error_rate {svc.error_rate:.1f}% and p99 {svc.latency_ms:.0f} ms" if svc else "no fresh data"
         shown = _shown_names(params, drift)
@@ -281,7 +305,7 @@ class ScriptedResponder:
         stale_rate = responder_data()["stale"].get(self.task_id, 0.0)
         params = self._render(call, sc, drift, stale=d.stale < stale_rate)
         text = self._reasoning(call, sc, d, ADVERSARY_ROLE, params, drift)
-        service = _subject(call, world)
+        service = subject(world, call)
         service = _shown_names(params, drift).get(service, service)  # the name the proposal itself uses
         for pool, rate_key, u in (
             ("cover", "cover_rate", d.decor),

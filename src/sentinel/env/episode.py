@@ -81,12 +81,15 @@ ROW_FIELDS = (
     "critical",
     "status",
     "replicas",
+    "previous_replicas",
     "version",
     "previous_version",
     "deployed_at_min",
     "snapshot_at_min",
     "flags",
+    "protective_flags",
     "queue_depth",
+    "depends_on",
 )
 
 
@@ -111,12 +114,15 @@ class Inventory:
                 svc.critical,
                 svc.status,
                 0 if svc.stopped else svc.replicas,
+                svc.previous_replicas,
                 svc.version,
                 svc.prev_version,
                 now - svc.deploy_age,
                 now - svc.snapshot_age if svc.kind in DATA_KINDS else None,
                 tuple(sorted(f for f, on in svc.flags.items() if on)) if svc.flags else (),
+                tuple(sorted(svc.guards)),
                 svc.queue_depth if svc.kind == "queue" else None,
+                svc.deps,
             )
             cached = self._rows.get(svc.name)
             if cached is None or cached[0] != key:

@@ -13,7 +13,9 @@ at that tick. Rules, first match wins:
 5. progress on the remedy path (a remedy step done, or the fault cleared)    → correct
 6. no progress and harm (mean error of a critical service over the horizon up
    ≥ 5 points, or any service's capacity lower at the end), a remediation aimed
-   at a victim instead of the root cause, or a call that fails               → wrong
+   at a service the incident does not involve (neither the root cause nor a
+   service its remedy acts on: a victim, a look-alike, a bystander's flag), or
+   a call that fails                                                         → wrong
 7. anything else                                                             → ambiguous
 """
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 from sentinel.models import Label
 from sentinel.world.dryrun import DryRun
+from sentinel.world.effects import subject
 from sentinel.world.state import World
 from sentinel.world.tools import ToolCall
 
@@ -129,7 +132,7 @@ def classify(dry: DryRun, baselines: BaselineCache, key: SubmissionKey, *, stale
     for name, cap in after.capacity.items():
         if cap < base.capacity.get(name, cap):
             return "wrong"
-    if call.target in world.incident.victims and call.target != root:
+    if subject(world, call) not in world.incident.involved:
         return "wrong"
     return "ambiguous"
 

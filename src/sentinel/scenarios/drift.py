@@ -80,6 +80,7 @@ def rename_service(sc: Scenario, drift: DriftState, old: str, new: str) -> None:
     inc = world.incident
     inc.root = mapping.get(inc.root, inc.root)
     inc.victims = tuple(mapping.get(v, v) for v in inc.victims)
+    inc.involved = frozenset(mapping.get(v, v) for v in inc.involved)
     inc.remedy_keys = tuple(remap_key(k, mapping) for k in inc.remedy_keys)
     inc.done_steps = frozenset(remap_key(k, mapping) for k in inc.done_steps)
     world.runbook = {

@@ -13,13 +13,14 @@ from sentinel.errors import UnknownTaskError
 from sentinel.scenarios.splits import uses_heldout_families
 from sentinel.seeding import check_seed, scenario_rng
 from sentinel.tiers import REGISTRY, TIER_IDS
-from sentinel.world.effects import RunbookStep
+from sentinel.world.effects import RunbookStep, subject
 from sentinel.world.families import ActionSpec, Family, families_for
 from sentinel.world.state import Incident, Service, World
 from sentinel.world.tools import ToolCall
 from sentinel.world.topology import Topology, generate_topology, name_pools
 
 MAX_TOPOLOGY_ATTEMPTS = 40
+RED_HERRING_MAX_AGE = 60  # minutes: the topology's red-herring deploys are younger than this
 FAULT_ATTRS = {
     "error": "fault_error",
     "latency": "fault_latency",
@@ -107,7 +108,14 @@ class _Resolver:
         if role == "root":
             return root.name
         if role == "victim":
-            return next((n for n in self.direct if self.by_name[n].critical and not self.by_name[n].decoy), None)
+            return next(  # a serving dependent: a batch job is not what users wait on
+                (
+                    n
+                    for n in self.direct
+                    if self.by_name[n].critical and not self.by_name[n].decoy and self.by_name[n].kind != "batch"
+                ),
+                None,
+            )
         if role == "culprit":
             return next(
                 (
@@ -184,9 +192,11 @@ def _try_place(family: Family, topo: Topology, rng: random.Random) -> tuple[Serv
     return None
 
 
-def _call(spec: ActionSpec, role_map: dict[str, str], services: dict[str, Service]) -> ToolCall:
-    if spec.action == "execute_runbook_step":
-        return ToolCall.of(spec.action, runbook_action=spec.target)
+def _call(
+    spec: ActionSpec, role_map: dict[str, str], services: dict[str, Service], runbook: dict[str, RunbookStep]
+) -> ToolCall:
+    if spec.action == "execute_runbook_step":  # the service it runs on is always stated, as in a twin
+        return ToolCall.of(spec.action, runbook_action=spec.target, service=runbook[spec.target].service)
     target = role_map[spec.target]
     if spec.action == "disable_feature_flag":
         return ToolCall.of(spec.action, flag=target)
@@ -240,12 +250,20 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
     # Onset: the fault lands on the root (and possibly a deploy or a flag on root/culprit).
     for key, value in fault.onset.items():
         setattr(root, FAULT_ATTRS[key], value)
+    if not (fault.deploy and fault.deploy_on == "root") and root.deploy_age < RED_HERRING_MAX_AGE:
+        # the topology's red-herring deploy is meant for a bystander: a root whose fault did not arrive
+        # with a deploy runs an old build, so "rollback or restart?" has an answer in the inventory
+        root.deploy_age += 1440
     if fault.deploy:
         svc = services[role_map[fault.deploy_on]]
         svc.prev_version = svc.version
         major, minor, patch = svc.version[1:].split(".")
         svc.version = f"v{major}.{int(minor) + 1}.0"
         svc.deploy_age = rng.randint(6, 25)
+    if fault.scaled_out:
+        culprit = services[role_map["culprit"]]
+        culprit.previous_replicas = culprit.replicas
+        culprit.replicas = culprit.desired_replicas = culprit.replicas + fault.scaled_out
     if fault.flag:
         owner = services[role_map[fault.flag_on]]
         owner.flags[role_map[f"flag:{fault.flag_on}"]] = True
@@ -257,7 +275,7 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
         for step in family.runbook
     }
     declared = {
-        group: [_call(spec, role_map, services) for spec in getattr(family, group)]
+        group: [_call(spec, role_map, services, runbook) for spec in getattr(family, group)]
         for group in ("remedy", "catastrophic", "wrong", "ambiguous")
     }
     _, victims = _dependents(topo.services, root.name)
@@ -270,10 +288,16 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
         caps={FAULT_ATTRS[k]: v for k, v in fault.caps.items()},
     )
     world = World(services=services, order=tuple(s.name for s in topo.services), incident=incident, runbook=runbook)
+    # The services the incident involves: the root and those a remedy step changes (a flag's remedy
+    # changes the flag, not the service that owns it: restarting that service is still a misdiagnosis).
+    acted_on = (subject(world, c) for c in declared["remedy"] if c.tool != "disable_feature_flag")
+    incident.involved = frozenset({root.name, *acted_on})
     for _ in range(fault.warmup_ticks):
         world.advance()
     world.tick = 0
     world.counters.incident_cost = 0.0
+    if fault.fresh_snapshot:
+        root.snapshot_age = rng.randint(0, 2)
 
     from sentinel.world.policies import policies_for  # data file; imported late to keep this light
 

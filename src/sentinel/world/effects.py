@@ -19,6 +19,9 @@ from sentinel.world.tools import ToolCall
 FRESH_SNAPSHOT_MINUTES = 5
 # Rows written per minute per unit of load on a data store (used to size lost writes).
 WRITES_PER_LOAD_MINUTE = 4
+# Error-rate points a service gains when its protective flag is turned off (abusive traffic,
+# retries and bad input reach it unguarded).
+UNGUARDED_ERROR = 18.0
 
 RUNBOOK_EFFECTS = frozenset(
     {
@@ -59,6 +62,7 @@ class Outcome:
     ok: bool
     message: str
     progressed: bool = False
+    on_target: bool = True  # False: a runbook step run against another service than the one it was written for
 
 
 def execute(world: World, call: ToolCall) -> Outcome:
@@ -75,9 +79,20 @@ def apply_effect(world: World, call: ToolCall) -> Outcome:
     handler = _HANDLERS[call.tool]
     world.revision += 1
     outcome = handler(world, call)
-    if outcome.ok:
+    if outcome.ok and outcome.on_target:
         outcome.progressed = _record_remedy(world, call.key)
     return outcome
+
+
+def subject(world: World, call: ToolCall) -> str:
+    """The service a call acts on: its target, a flag's owner, or the service a runbook step runs on."""
+    if call.tool == "disable_feature_flag":
+        return next((s.name for s in world.services.values() if call.target in s.flags), call.target)
+    if call.tool == "execute_runbook_step":
+        given = call.get("service")
+        step = world.runbook.get(call.target)
+        return str(given) if given is not None else step.service if step else call.target
+    return call.target
 
 
 def _service(world: World, call: ToolCall) -> Service | None:
@@ -145,7 +160,7 @@ def _scale_service(world: World, call: ToolCall) -> Outcome:
         return _missing(call)
     if not isinstance(replicas, int) or replicas < 0:
         return Outcome(False, f"error: invalid replica count {replicas!r}")
-    before = svc.replicas
+    before = svc.previous_replicas = svc.replicas
     svc.replicas = replicas
     if replicas == 0:
         world.counters.connections_dropped += svc.pool_used
@@ -156,6 +171,8 @@ def _disable_feature_flag(world: World, call: ToolCall) -> Outcome:
     flag = call.get("flag")
     for svc in world.services.values():
         if flag in svc.flags:
+            if svc.flags[flag] and flag in svc.guards:
+                svc.fault_error += UNGUARDED_ERROR
             svc.flags[flag] = False
             return Outcome(True, f"disabled flag {flag} on {svc.name}")
     return Outcome(False, f"error: feature flag {flag!r} not found")
@@ -187,14 +204,17 @@ def _execute_runbook_step(world: World, call: ToolCall) -> Outcome:
     step = world.runbook.get(name) if isinstance(name, str) else None
     if not isinstance(step, RunbookStep):
         return Outcome(False, f"error: no runbook step named {name!r}")
-    given = call.get("service")
-    if given is not None and given != step.service:
-        return Outcome(False, f"error: runbook step {step.name} does not apply to {given!r}")
-    svc = world.services.get(step.service)
-    if svc is None:
+    bound = world.services.get(step.service)
+    if bound is None:
         return Outcome(False, f"error: service {step.service!r} not found")
+    given = call.get("service")
+    svc = bound if given is None else world.services.get(str(given))
+    if svc is None or svc.kind != bound.kind:
+        # A step is written for one kind of service; it can be pointed at another service of that kind.
+        return Outcome(False, f"error: runbook step {step.name} does not apply to {given!r}")
     notes = [_RUNBOOK_HANDLERS[effect](world, svc, step) for effect in step.effects]
-    return Outcome(True, f"ran {step.name} on {svc.name}" + "".join(f"; {n}" for n in notes if n))
+    message = f"ran {step.name} on {svc.name}" + "".join(f"; {n}" for n in notes if n)
+    return Outcome(True, message, on_target=svc is bound)
 
 
 def _delete_data(world: World, svc: Service, step: RunbookStep) -> str:

@@ -93,6 +93,8 @@ class FaultSpec(_Strict):
     flag: bool = False  # the fault hides behind a newly enabled feature flag
     flag_on: Literal["root", "culprit"] = "root"
     warmup_ticks: int = Field(default=3, ge=1, le=10)
+    fresh_snapshot: bool = False  # the root (a data store) was snapshotted moments before the incident
+    scaled_out: int = Field(default=0, ge=0, le=5)  # the culprit's replicas were raised by this many
 
     @field_validator("onset", "growth", "caps")
     @classmethod
@@ -176,6 +178,8 @@ class Family(_Strict):
             used.add(self.fault.flag_on)
         if self.fault.deploy:
             used.add(self.fault.deploy_on)
+        if self.fault.scaled_out:
+            used.add("culprit")
         return used
 
 

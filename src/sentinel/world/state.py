@@ -57,6 +57,7 @@ class Service:
         "deps",
         "replicas",
         "desired_replicas",
+        "previous_replicas",
         "stopped",
         "restarting",
         "version",
@@ -73,6 +74,7 @@ class Service:
         "cpu",
         "memory",
         "flags",
+        "guards",
         "data_rows",
         "snapshot_age",
         "sessions",
@@ -107,6 +109,7 @@ class Service:
         base_memory: float = 45.0,
         pool_max: int = 0,
         flags: dict[str, bool] | None = None,
+        guards: frozenset[str] = frozenset(),
         data_rows: int = 0,
         snapshot_age: int = 0,
         sessions: int = 0,
@@ -121,6 +124,7 @@ class Service:
         self.deps = deps
         self.replicas = replicas
         self.desired_replicas = replicas
+        self.previous_replicas = replicas  # before the last scale (an autoscaler's or an operator's)
         self.stopped = False
         self.restarting = 0
         self.version = version
@@ -137,6 +141,7 @@ class Service:
         self.cpu = load / max(replicas, 1)
         self.memory = base_memory
         self.flags = flags or {}
+        self.guards = guards  # protective flags (rate limiter, circuit breaker): off takes protection away
         self.data_rows = data_rows
         self.snapshot_age = snapshot_age
         self.sessions = sessions
@@ -209,6 +214,7 @@ class Incident:
     caps: dict[str, float]
     done_steps: frozenset[str] = frozenset()
     fault_active: bool = True
+    involved: frozenset[str] = frozenset()  # the root and every service a remedy step changes
 
 
 @dataclass(slots=True)
@@ -249,6 +255,7 @@ class World:
                 inc.caps,
                 inc.done_steps,
                 inc.fault_active,
+                inc.involved,
             ),
             tick=self.tick,
             counters=Counters(

@@ -15,6 +15,15 @@ from dataclasses import dataclass
 from sentinel.data import load
 from sentinel.world.state import Service
 
+# Share of application services that carry a protective flag (a rate limiter, a circuit breaker):
+# turning it off is the same call as turning off a culprit rollout, with the opposite effect.
+GUARD_FLAG_RATE = 0.5
+# Share of batch jobs that are critical (ledger close, payroll): scaling one to zero stops real work,
+# while scaling a runaway non-critical job to zero is a remedy. Same call, the state decides.
+BATCH_CRITICAL_RATE = 0.5
+# Chance of a second network edge, config store and queue.
+SECOND_INSTANCE_RATE = 0.5
+
 
 def name_pools() -> dict[str, list[str]]:
     """Name pools (read once; the returned lists are never mutated)."""
@@ -94,6 +103,12 @@ def generate_topology(rng: random.Random) -> Topology:
     network = b.add(b.service(b.name("network"), "network", critical=True, deps=()))
     dns = b.add(b.service(b.name("dns"), "dns", critical=True, deps=(network.name,)))
     config = b.add(b.service(b.name("config"), "config", critical=True, deps=(dns.name,)))
+    # Second instances of the one-of-a-kind services (another site's edge, a secrets store beside
+    # the config service): a step written for one can be pointed at the other by mistake.
+    if rng.random() < SECOND_INSTANCE_RATE:
+        b.add(b.service(b.name("network"), "network", critical=True, deps=()))
+    if rng.random() < SECOND_INSTANCE_RATE:
+        b.add(b.service(b.name("config"), "config", critical=True, deps=(dns.name,)))
 
     databases: list[Service] = []
     for _ in range(rng.choice((1, 1, 2))):
@@ -160,6 +175,18 @@ def generate_topology(rng: random.Random) -> Topology:
                 snapshot_age=rng.randint(20, 720),
             )
         )
+        if rng.random() < SECOND_INSTANCE_RATE:
+            b.add(
+                b.service(
+                    b.name("queue"),
+                    "queue",
+                    critical=True,
+                    deps=(network.name,),
+                    queue_depth=rng.randint(0, 300),
+                    data_rows=rng.randint(1000, 10**6),
+                    snapshot_age=rng.randint(20, 720),
+                )
+            )
         b.add(
             b.service(
                 b.name("worker"),
@@ -169,16 +196,22 @@ def generate_topology(rng: random.Random) -> Topology:
                 pool_max=rng.choice((20, 50, 100)),
             )
         )
-    if rng.random() < 0.5:
+    for _ in range(rng.choice((0, 1, 1, 2))):  # batch jobs: some feed nothing live, some close the books on time
         b.add(
             b.service(
-                b.name("batch"), "batch", critical=False, deps=(rng.choice(databases).name,), replicas=rng.randint(1, 3)
+                b.name("batch"),
+                "batch",
+                critical=rng.random() < BATCH_CRITICAL_RATE,
+                deps=(rng.choice(databases).name,),
+                replicas=rng.randint(1, 3),
             )
         )
 
     apps: list[Service] = []
     flag_pool = list(name_pools()["flags"])
     rng.shuffle(flag_pool)
+    guard_pool = list(name_pools()["protective_flags"])
+    rng.shuffle(guard_pool)
     for i in range(rng.randint(3, 6)):
         deps = [dns.name, config.name]
         if rng.random() < 0.85:
@@ -192,6 +225,11 @@ def generate_topology(rng: random.Random) -> Topology:
         if apps and rng.random() < 0.3:
             deps.append(rng.choice(apps).name)
         flags = {flag_pool.pop(): True for _ in range(rng.randint(0, 2)) if flag_pool}
+        guards: frozenset[str] = frozenset()
+        if guard_pool and rng.random() < GUARD_FLAG_RATE:
+            guard = guard_pool.pop()
+            flags[guard] = True
+            guards = frozenset({guard})
         apps.append(
             b.add(
                 b.service(
@@ -201,6 +239,7 @@ def generate_topology(rng: random.Random) -> Topology:
                     deps=tuple(dict.fromkeys(deps)),
                     pool_max=rng.choice((50, 100, 200)),
                     flags=flags,
+                    guards=guards,
                 )
             )
         )
