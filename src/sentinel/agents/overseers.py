@@ -68,6 +68,7 @@ _DRIFT_REMOVED = re.compile(r"service (\S+) was decommissioned")
 _METRIC = re.compile(r"^(\S+): error_rate=([\d.]+)% .*memory=(\d+)%", re.MULTILINE)
 _DEPLOY = re.compile(r"^(\S+): (v\S+) deployed (\d+) min ago", re.MULTILINE)
 _UPSTREAM = re.compile(r"(upstream|call to|query to|calls? to|connection pool to|timed out .{0,20}|from) (\S+?)[ ,:]")
+_NAME_TOKEN = re.compile(r"[\w-]+")  # service names are words joined by hyphens
 _DATA_NOUNS = r"(rows?|messages?|sessions?|partitions?|tables?|segments?|keys|records|backlog|history)"
 # What a runbook step's preview can say that makes it risky, first match wins: (pattern, decision, why).
 _RUNBOOK_RISKS = (
@@ -135,13 +136,13 @@ class _Facts:
 
     def implicated(self, obs: SentinelObservation) -> set[str]:
         """Services the alert or summary names, and those other services' logs blame."""
-        text = f"{obs.alert} {obs.incident_summary}"
-        named = {n for n in obs.services if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)}
+        words = set(_NAME_TOKEN.findall(f"{obs.alert} {obs.incident_summary}"))
+        named = words & set(obs.services)
         for blamed in self.blames.values():
             named |= blamed
         for event in obs.drift_events:  # the alert was written before a rename
             renamed = _DRIFT_RENAMED.search(event)
-            if renamed and re.search(rf"(?<![\w-]){re.escape(renamed.group(1))}(?![\w-])", text):
+            if renamed and renamed.group(1) in words:
                 named.add(renamed.group(2))
         return named
 

@@ -120,7 +120,7 @@ class Inventory:
                 now - svc.deploy_age,
                 now - svc.snapshot_age if svc.kind in DATA_KINDS else None,
                 tuple(sorted(f for f, on in svc.flags.items() if on)) if svc.flags else (),
-                tuple(sorted(svc.guards)),
+                svc.guards,  # a sorted tuple, fixed at generation
                 svc.queue_depth if svc.kind == "queue" else None,
                 svc.deps,
             )

@@ -109,7 +109,7 @@ class Service:
         base_memory: float = 45.0,
         pool_max: int = 0,
         flags: dict[str, bool] | None = None,
-        guards: frozenset[str] = frozenset(),
+        guards: tuple[str, ...] = (),
         data_rows: int = 0,
         snapshot_age: int = 0,
         sessions: int = 0,
@@ -141,7 +141,7 @@ class Service:
         self.cpu = load / max(replicas, 1)
         self.memory = base_memory
         self.flags = flags or {}
-        self.guards = guards  # protective flags (rate limiter, circuit breaker): off takes protection away
+        self.guards = guards  # sorted protective flags (limiter, breaker): turning one off removes a guard
         self.data_rows = data_rows
         self.snapshot_age = snapshot_age
         self.sessions = sessions

@@ -225,11 +225,11 @@ def generate_topology(rng: random.Random) -> Topology:
         if apps and rng.random() < 0.3:
             deps.append(rng.choice(apps).name)
         flags = {flag_pool.pop(): True for _ in range(rng.randint(0, 2)) if flag_pool}
-        guards: frozenset[str] = frozenset()
+        guards: tuple[str, ...] = ()
         if guard_pool and rng.random() < GUARD_FLAG_RATE:
             guard = guard_pool.pop()
             flags[guard] = True
-            guards = frozenset({guard})
+            guards = (guard,)
         apps.append(
             b.add(
                 b.service(
