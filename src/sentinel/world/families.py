@@ -35,6 +35,15 @@ PREFIX_ROLES = ("kind:", "healthy:", "dep:")
 FLAG_ROLES = ("flag:root", "flag:culprit", "flag:healthy")
 
 
+# The kinds a structural role resolves to (see scenarios.generator's resolver).
+_ROLE_KINDS = {
+    "gateway": ("gateway",),
+    "culprit": ("app", "worker", "batch"),
+    "decoy": ("app", "database", "cache", "worker"),
+    **{role: ("app",) for role in FLAG_ROLES},
+}
+
+
 class FamilyError(ValueError):
     """A family file that cannot be loaded; the message names the file and the field."""
 
@@ -165,6 +174,22 @@ class Family(_Strict):
         if "root" not in self.evidence:
             raise ValueError("evidence must describe the root")
         return self
+
+    def kinds_of(self, role: str) -> set[str]:
+        """The service kinds a role can resolve to (``any`` when the topology decides)."""
+        if role == "root":
+            return set(self.root.kinds)
+        for prefix in PREFIX_ROLES:
+            if role.startswith(prefix):
+                return {role[len(prefix) :]}
+        return set(_ROLE_KINDS.get(role, ("any",)))
+
+    def acts_on(self, spec: ActionSpec) -> set[str]:
+        """The kinds of service a declared intervention changes (a runbook step: its service's)."""
+        if spec.action == "execute_runbook_step":
+            step = next(s for s in self.runbook if s.name == spec.target)
+            return self.kinds_of(step.service)
+        return self.kinds_of(spec.target)
 
     def roles(self) -> set[str]:
         """Every role this family needs the topology to provide."""

@@ -34,27 +34,6 @@ def _cell(cells: Iterable[str]) -> str:
     return "<br>".join(cells) or "—"
 
 
-def _kinds(family: Family, role: str) -> set[str]:
-    """The service kinds a role can resolve to (``any`` when the topology decides)."""
-    if role == "root":
-        return set(family.root.kinds)
-    for prefix in ("kind:", "healthy:", "dep:"):
-        if role.startswith(prefix):
-            return {role[len(prefix) :]}
-    if role == "gateway":
-        return {"gateway"}
-    if role.startswith("flag:"):
-        return {"app"}
-    return {"any"}
-
-
-def _acts_on(family: Family, spec) -> set[str]:
-    if spec.action == "execute_runbook_step":
-        step = next(s for s in family.runbook if s.name == spec.target)
-        return _kinds(family, step.service)
-    return _kinds(family, spec.target)
-
-
 def families_table(families: tuple[Family, ...]) -> str:
     lines = [
         "| id | title | root kinds | held out | severity | remedy | catastrophic | wrong | runbook steps |",
@@ -75,7 +54,7 @@ def contrast_table(families: tuple[Family, ...]) -> str:
     harmful: dict[tuple[str, str], set[str]] = {}
     for f in families:
         for spec in (*f.catastrophic, *f.wrong):
-            for kind in _acts_on(f, spec):
+            for kind in f.acts_on(spec):
                 harmful.setdefault((spec.action, kind), set()).add(f.id)
     lines = [
         "| family | remedy | acts on | harmful elsewhere (declared) |",
@@ -83,7 +62,7 @@ def contrast_table(families: tuple[Family, ...]) -> str:
     ]
     for f in families:
         for spec in f.remedy:
-            kinds = _acts_on(f, spec)
+            kinds = f.acts_on(spec)
             others = sorted({o for k in kinds for o in harmful.get((spec.action, k), set())} - {f.id})
             lines.append(
                 f"| `{f.id}` | {_spec_text(spec)} | {', '.join(sorted(kinds))} | "
