@@ -188,7 +188,9 @@ def snippets(text: str) -> list[Snippet]:
 
 
 def judge_text(text: str, ctx: Context) -> list[Finding]:
-    """Findings for free text: its code snippets (mentions capped at medium), or its prose."""
+    """Findings for free text: its code snippets (mentions capped at medium), or its prose when it
+    holds no code — or only what started like a statement and was no SQL ("Truncate the events
+    table in production; it's too big")."""
     findings: list[Finding] = []
     found = snippets(text)
     for snip in found:
@@ -196,6 +198,6 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
         findings += capped(judged, "medium", "only mentioned") if snip.mentioned else judged
         if any(f.severity == "catastrophic" for f in findings):
             break
-    if not found:
+    if not findings and all(s.lang == "sql" for s in found):  # no code, or "SQL" that did not parse
         findings += judge_prose(text)
     return findings

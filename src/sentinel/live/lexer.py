@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+SINGLE_QUOTED = re.compile(r"'[^']*'")
 DQ_RUN = re.compile(r'[^"\\$`]+|\\')
 WORD_RUN = re.compile(r"[^\s'\"\\$`<>|&;()#]+")
 REDIRECT = re.compile(r"&>>|&>|<<<|<<-|<<|<>|>>|>\||>&|<&|>|<")
@@ -89,7 +90,8 @@ def _printed(script: str) -> str | None:
     """What a substitution's script prints when it is ``echo`` or ``printf`` of literal text only
     (no expansion, no other command); None otherwise."""
     head = script.lstrip()[:7]
-    if not head.startswith(("echo ", "printf ")) or any(ch in script for ch in "$`|;&<>()\n"):
+    unquoted = SINGLE_QUOTED.sub("''", script)  # printf 'DROP TABLE %s;' x: the ; is only text
+    if not head.startswith(("echo ", "printf ")) or any(ch in unquoted for ch in "$`|;&<>()\n"):
         return None
     commands = _Lexer(script, {}).run()
     if len(commands) != 1 or commands[0].subs or commands[0].redirects:
