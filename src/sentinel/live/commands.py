@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from sentinel.live.findings import Finding, cap, worst
+from sentinel.live.lexer import ITEMS
 from sentinel.live.paths import is_block_device, is_sensitive_file, path_class
 from sentinel.live.rules import known_programs, pattern, rules
 
@@ -53,13 +54,16 @@ def canonical(words: list[str]) -> list[str]:
     """A command in the spelling the rules know (``[aliases]``): ``docker-compose …`` → ``docker
     compose …``, ``invoke-rc.d``/``rc-service``/``initctl``/``sv`` → ``service``, an init script
     (``/etc/init.d/NAME ACTION``, ``/etc/rc.d/NAME``, ``/usr/local/etc/rc.d/NAME``) → ``service NAME
-    ACTION``."""
+    ACTION``, an interpreter running a task script (``python manage.py``, ``php artisan``) → the script."""
     if not words:
         return words
     aliases = rules()["aliases"]
     replacement = aliases["programs"].get(program_name(words[0]))
     if replacement is not None:
         return [*replacement, *words[1:]]
+    tasks = aliases["task_scripts"]
+    if len(words) > 1 and program_name(words[0]) in tasks["runners"] and program_name(words[1]) in tasks["scripts"]:
+        return words[1:]  # python manage.py flush → manage.py flush
     if "/" in words[0]:
         m = pattern(aliases["init_script"]).match(words[0].lower())
         if m:
@@ -80,15 +84,37 @@ def skip_options(words: list[str], value_options: set[str], positionals: int = 0
     return words[i + positionals :]
 
 
+def _through_subcommand(head: str, words: list[str]) -> list[str] | None:
+    """The command a subcommand wrapper runs (``uv run X``, ``bundle exec X``, ``ip netns exec NS
+    X`` → ``X``), or None when this invocation of the program is not one that runs a command."""
+    data = rules()["wrappers"]
+    table = data["subcommands"].get(head)
+    if not table:
+        return None
+    options = set(data["value_options"].get(head, []))
+    rest = skip_options(words[1:], options)
+    for sub, positionals in table.items():
+        parts = sub.split()
+        if [w.lower() for w in rest[: len(parts)]] == parts:
+            inner = skip_options(rest[len(parts) :], options, positionals)
+            return inner[1:] if inner[:1] == ["--"] else inner
+    return None
+
+
 def unwrap(words: list[str]) -> tuple[list[str], bool]:
-    """Strip wrappers that run the next word as a command; whether ``xargs`` was one of them."""
+    """Strip wrappers that run the next word as a command (``sudo``, ``nsenter -t 1 -m --``,
+    ``npx``, ``uv run``, ``bundle exec`` …); whether ``xargs`` was one of them."""
     data = rules()["wrappers"]
     wrappers = set(data["programs"])
     via_xargs = False
     while words:
         head = program_name(words[0])
         if head not in wrappers:
-            break
+            inner = _through_subcommand(head, words)
+            if inner is None:
+                break
+            words = inner
+            continue
         via_xargs |= head == "xargs"
         rest = words[1:]
         if head == "env":
@@ -180,7 +206,7 @@ def targets(rule: dict[str, Any], p: Parsed) -> list[str]:
     elif rule.get("targets") == "last":
         words = words[-1:]
     out = [w[3:] if w.startswith("of=") else w for w in words if "=" not in w or w.startswith("of=")]
-    out = [w for w in out if w not in ("{}", ";", "+")]
+    out = [item for w in out if w not in ("{}", ";", "+") for item in w.split(ITEMS)]  # a loop's items
     return out + list(p.roots)
 
 

@@ -101,6 +101,8 @@ def command_like(text: str, depth: int = 0) -> bool:
         or "=" in nxt
         or bool({w.lower() for w in words[1:4]} & _subcommands(program))
         or bool(service_kinds([nxt.lower()]))  # "stop mysql", "kill redis-server"
+        or nxt.lower().endswith(tuple(rules()["interpreters"]["script_extensions"]))  # python manage.py
+        or canonical(words) is not words  # php artisan db:wipe
         or any(op in line for op in COMMAND_OPERATORS)
     )
 
@@ -108,6 +110,8 @@ def command_like(text: str, depth: int = 0) -> bool:
 def code_language(text: str) -> str | None:
     """The language of a text that is code as a whole: sql, mongo or shell (None for prose)."""
     if REDIRECT_START.match(text):
+        return "shell"
+    if pattern(rules()["shapes"]["script_start"]).match(text.lstrip()):  # #!/bin/bash, set -e, if [ … ]
         return "shell"
     stripped = LIST_MARK.sub("", text.lstrip())
     if looks_like_sql(stripped):

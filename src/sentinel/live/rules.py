@@ -33,6 +33,8 @@ def known_programs() -> frozenset[str]:
     r = rules()
     names = set(r["by_program"]) | set(r["readonly"]["programs"]) | set(r["known"]["programs"])
     names |= set(r["wrappers"]["programs"]) - {"then", "do", "else", "!"}
+    names |= set(r["wrappers"]["subcommands"]) | set(r["aliases"]["rules_of"])
+    names |= set(r["aliases"]["task_scripts"]["scripts"])
     names |= set(r["interpreters"]["shells"]) | set(r["interpreters"]["python"]) | set(r["interpreters"]["script"])
     names |= set(r["sql_clients"]["options"]) | set(r["sql_clients"]["positional"])
     names |= set(r["datastores"]["redis"]) | set(r["datastores"]["mongo"]) | set(r["carriers"]["fleet"])

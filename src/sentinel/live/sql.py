@@ -116,7 +116,7 @@ COMPLEMENT = {exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.GTE, exp.GTE: exp.LT
 MAX_TERMS = 16
 
 
-def _flat(e: Node, kind: type, depth: int = 0) -> list[Node]:
+def _flat(e: Node, kind: Any, depth: int = 0) -> list[Node]:
     """The terms of a chain of ORs (or ANDs), parentheses dropped, at most ``MAX_TERMS``."""
     while isinstance(e, exp.Paren):
         e = e.this
