@@ -144,7 +144,31 @@ def parse(words: list[str]) -> Parsed:
         flags |= names
         if eq:
             values.append(value.lower())
-    return Parsed(program_name(low[0]), low, positional, flags, values)
+    program = program_name(low[0])
+    if program in rules()["resource_types"]["programs"]:
+        positional = _resource_words(positional)
+    return Parsed(program, low, positional, flags, values)
+
+
+def _resource_words(positional: list[str]) -> list[str]:
+    """Kubernetes resource types as the rules name them: ``statefulset,pvc`` is ``statefulset pvc``,
+    ``statefulsets.apps/kafka`` is ``statefulset kafka``, ``persistentvolumeclaims`` is ``pvc``."""
+    names = rules()["resource_types"]["names"]
+    out: list[str] = []
+    for w in positional[:64]:
+        if "=" in w or w.startswith(("/", ".", "-")):
+            out.append(w)
+            continue
+        kind, slash, name = w.partition("/")
+        kinds = [k.split(".", 1)[0] for k in kind.split(",")] if "," in kind or slash or "." in kind else [kind]
+        if any(k in names or k in names.values() for k in kinds) or "," in kind:
+            out.extend(names.get(k, k) for k in kinds if k)
+        else:
+            out.append(kind if not slash else w)
+            continue
+        if slash and name:
+            out.append(name)
+    return out + positional[64:]
 
 
 def is_production(tokens: list[str]) -> bool:
@@ -174,8 +198,46 @@ def service_kinds(tokens: list[str]) -> set[str]:
     return kinds
 
 
+def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int | None:
+    """Where a command's verb is among its first positional words: the word itself, ``VERB-…``
+    (``delete-db-snapshot``) or ``…:VERB`` (``apps:destroy``); None when none is, or when a read verb
+    (``list``, ``read`` …) comes first."""
+    reads = _read_verbs()
+    for i, w in enumerate(positional[:6]):
+        if w in reads:
+            return None
+        if any(w == v or w.startswith(v + "-") or w.endswith(":" + v) for v in verbs):
+            return i
+    return None
+
+
+@lru_cache(maxsize=1)
+def _read_verbs() -> frozenset[str]:
+    return frozenset(rules()["targets"]["read_verbs"])
+
+
+@lru_cache(maxsize=1)
+def _data_nouns() -> frozenset[str]:
+    return frozenset(rules()["targets"]["data_nouns"])
+
+
+def names_data(rule: dict[str, Any], p: Parsed) -> bool:
+    """Whether the command's verb acts on a resource that holds data (``[targets] data_nouns``): a
+    noun before the verb (or a part of one: ``autonomous-database``), a part of a compound verb
+    (``delete-db-snapshot``), or the word right after the verb (``delete bucket NAME``)."""
+    i = verb_index(rule["verbs"], p.positional)
+    if i is None:
+        return False
+    nouns = _data_nouns()
+    path = p.positional[: i + 1]
+    parts = {part for w in path for part in SPLIT_NAME.split(w) if part} | set(path)
+    return bool(parts & nouns) or (i + 1 < len(p.positional) and p.positional[i + 1] in nouns)
+
+
 def _matches(rule: dict[str, Any], p: Parsed) -> bool:
-    """Whether a rule's words, prefix, flags, substrings and last word fit the command."""
+    """Whether a rule's words, verbs, prefix, flags, substrings and last word fit the command."""
+    if "verbs" in rule and verb_index(rule["verbs"], p.positional) is None:
+        return False
     it = iter(p.positional)
     if not all(any(w == a for w in it) for a in rule.get("args", ())):
         return False
@@ -242,6 +304,8 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
     raised += [rule[f"{kind}_severity"] for kind in kinds if f"{kind}_severity" in rule]
     if p.all_targets and "all_severity" in rule:
         raised.append(rule["all_severity"])
+    if "noun_severity" in rule and names_data(rule, p):
+        raised.append(rule["noun_severity"])
     target = ops[-1] if ops else (p.positional[-1] if p.positional else p.program)
     return worst([severity, *raised]), target, production
 

@@ -18,13 +18,23 @@ def rules() -> dict[str, Any]:
     """The rules file plus compiled views of it (callers must not mutate the result)."""
     data = dict(load("live_rules"))
     by_program: dict[str, list[dict[str, Any]]] = {}
-    for rule in data["rule"]:
+    for rule in (*data["rule"], *_family_rules(data["cli_family"])):
         by_program.setdefault(rule["program"], []).append(rule)
     data["by_program"] = {k: tuple(v) for k, v in by_program.items()}
     data["prose_compiled"] = tuple((re.compile(p["pattern"]), p) for p in data["prose"])
     data["script_compiled"] = tuple((re.compile(s["pattern"], re.DOTALL), s["kind"]) for s in data["script"])
     data["mongo_compiled"] = tuple((re.compile(m["pattern"]), m) for m in data["mongo"])
     return data
+
+
+def _family_rules(families: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``[[cli_family]]`` verbs as ordinary rules, one per program and tier (after the explicit ones)."""
+    out = []
+    for family in families:
+        for program in family["programs"]:
+            for tier in family["tier"]:
+                out.append({"program": program, **tier})
+    return out
 
 
 @lru_cache(maxsize=1)

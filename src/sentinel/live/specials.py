@@ -1,6 +1,7 @@
 """Commands whose danger depends on more than words and flags: where output is written
-(``>``, ``>>``, ``tee``), which branch a push rewrites or deletes, what an HTTP DELETE hits, and
-shapes seen on a whole snippet (fork bombs, PowerShell download-and-execute).
+(``>``, ``>>``, ``tee``), which branch a push rewrites or deletes, what an HTTP DELETE hits, whether
+a service is scaled to zero, and shapes seen on a whole snippet (fork bombs, PowerShell
+download-and-execute).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from sentinel.live.commands import Parsed, is_dry_run
+from sentinel.live.commands import Parsed, is_dry_run, is_production
 from sentinel.live.findings import Finding, cap
 from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file
 from sentinel.live.rules import pattern, rules
@@ -125,6 +126,44 @@ def http_delete(p: Parsed, words: list[str]) -> Finding | None:
     if api and branch and _protected(branch.group(1)):
         return Finding("shell", "deletion of a protected branch", "catastrophic", branch.group(1), evidence, True)
     return Finding("shell", "HTTP DELETE", "medium", url, evidence)
+
+
+def _zero(value: str, option: str) -> bool:
+    """Whether an option's value (or a positional word) asks for zero of something."""
+    data = rules()["scale"]
+    if not pattern(data["zero_value"]).match(value):
+        return False
+    if option in data["pair_options"]:  # helm --set debug=0 is no scaling
+        return bool(pattern(data["pair_key"]).search(value.split("=", 1)[0].lower()))
+    return True
+
+
+def scale_to_zero(p: Parsed, words: list[str]) -> Finding | None:
+    """A service or fleet scaled to zero, by any of its spellings (``[scale]``): ``kubectl scale
+    --replicas=0``, ``aws ecs update-service --desired-count 0``, ``docker service scale api=0``,
+    ``heroku ps:scale web=0``, ``helm upgrade --set replicaCount=0``, ``kubectl patch … replicas: 0``."""
+    data = rules()["scale"]
+    if p.program not in data["programs"]:
+        return None
+    zero = False
+    options = set(data["options"])
+    for i, w in enumerate(words[1:], start=1):
+        name, eq, value = w.partition("=")
+        if eq and name in options:
+            zero |= _zero(value, name)
+        elif w in options and i + 1 < len(words):
+            zero |= _zero(words[i + 1], w)
+    subs = set(data["subcommands"])
+    at = next((i for i, w in enumerate(p.positional) if w in subs), None)
+    if at is not None:
+        zero |= any(_zero(w, "") for w in p.positional[at + 1 :])
+    if not zero and "patch" in p.positional:
+        zero = bool(pattern(data["patch"]).search(" ".join(p.words)))
+    if not zero:
+        return None
+    severity = data["prod_severity"] if is_production(p.positional + p.values) else data["severity"]
+    target = p.positional[-1] if p.positional else p.program
+    return Finding("shell", "scaled to zero (the service stops)", severity, target, " ".join(p.words)[:300])
 
 
 def _forks_itself(name: str, body: str) -> bool:
