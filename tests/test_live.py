@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 
@@ -523,10 +524,19 @@ def test_rules_file_is_well_formed():
     }
     fields |= {"targets", "device_severity", "sensitive_severity", "shell_severity", "prod_severity"}
     fields |= {"forced_severity", "data_severity", "security_severity", "platform_severity", "all_severity"}
-    for rule in rules()["rule"]:
+    fields |= {"regex", "verbs", "noun_severity"}
+    every = [rule for by in rules()["by_program"].values() for rule in by]  # [[cli_family]] tiers included
+    assert len(every) > len(rules()["rule"])
+    for rule in every:
         assert set(rule) <= fields, rule
         assert all(rule[k] in SEVERITY_ORDER for k in rule if k.endswith("severity")), rule
         assert rule.get("scope", "recursive") in rules()["scope"], rule
+        assert "noun_severity" not in rule or "verbs" in rule, rule
+        if "regex" in rule:
+            re.compile(rule["regex"])
+    for call in rules()["http_call"]:
+        re.compile(call["url"]), re.compile(call.get("body", ""))
+        assert call["severity"] in SEVERITY_ORDER and call.get("protected_severity", "low") in SEVERITY_ORDER
 
 
 def test_pathological_input_answers_quickly(client):

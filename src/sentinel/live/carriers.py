@@ -335,6 +335,15 @@ def mongo(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
     return [Nested("mongo", code)] if code is not None else _fed(feed, "mongo")
 
 
+def protocol(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``echo flush_all | nc cache 11211``: each line a raw socket client is fed, as a command of
+    the pseudo-program ``datastore-protocol``."""
+    if feed is None or feed.kind != "text":
+        return []
+    lines = [line.split() for line in feed.text.splitlines()[:32]]
+    return [Nested("argv", argv=("datastore-protocol", *line)) for line in lines if line]
+
+
 def _encoded_command(value: str, evidence: str) -> Feed:
     """``powershell -EncodedCommand B64``: base64 of UTF-16LE text (an encoded payload when it is
     not readable)."""
@@ -421,6 +430,8 @@ def carrier_for(program: str) -> Carrier | None:
         return mongo
     if program in _declared_programs():
         return declared
+    if program in r["datastores"]["protocol_clients"]:
+        return protocol
     return {
         "su": su,
         "ssh": ssh,

@@ -252,6 +252,8 @@ def _matches(rule: dict[str, Any], p: Parsed) -> bool:
     joined = " ".join(p.words)
     if not all(c in joined for c in rule.get("contains", ())):
         return False
+    if "regex" in rule and not pattern(rule["regex"]).search(joined):
+        return False
     return "last" not in rule or p.words[-1] in rule["last"]
 
 
@@ -313,7 +315,8 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
 def is_dry_run(p: Parsed) -> bool:
     """``--dry-run``, ``--check``, ``plan`` …: nothing changes."""
     data = rules()["dry_run"]
-    return bool(p.flags & set(data["flags"])) or bool(p.flags & set(data["short"].get(p.program, ())))
+    short = data["short"].get(p.program) or data["short"].get(p.words[0].rsplit("/", 1)[-1], ())
+    return bool(p.flags & set(data["flags"])) or bool(p.flags & set(short))
 
 
 def classify(p: Parsed) -> Finding | None:

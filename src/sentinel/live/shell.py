@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 
+from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
 from sentinel.live.commands import classify, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
@@ -15,7 +16,7 @@ from sentinel.live.feeds import output_of_script, saved_download, script_run, st
 from sentinel.live.findings import Finding
 from sentinel.live.lexer import Command, lex
 from sentinel.live.rules import limit, rules
-from sentinel.live.specials import copy_targets, git_push, http_delete, scale_to_zero, shapes, tee_targets, writes
+from sentinel.live.specials import copy_targets, git_push, scale_to_zero, shapes, tee_targets, writes
 
 Judged = tuple[list[Finding], list[Nested]]
 
@@ -82,7 +83,7 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
             p.all_targets = True
     if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
         p.all_targets = True
-    for finding in (classify(p), git_push(p), http_delete(p, words), scale_to_zero(p, words)):
+    for finding in (classify(p), git_push(p), http_call(p, words), scale_to_zero(p, words)):
         if finding is not None:
             findings.append(finding)
     findings += writes(tee_targets(p) + copy_targets(p), evidence)

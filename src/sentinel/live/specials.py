@@ -1,6 +1,6 @@
 """Commands whose danger depends on more than words and flags: where output is written
-(``>``, ``>>``, ``tee``), which branch a push rewrites or deletes, what an HTTP DELETE hits, whether
-a service is scaled to zero, and shapes seen on a whole snippet (fork bombs, PowerShell
+(``>``, ``>>``, ``tee``), which branch a push rewrites or deletes, whether a service is scaled to
+zero, and shapes seen on a whole snippet (fork bombs, PowerShell
 download-and-execute).
 """
 
@@ -54,7 +54,7 @@ def copy_targets(p: Parsed) -> list[tuple[str, str]]:
     return [(">", p.positional[-1])]
 
 
-def _protected(branch: str) -> bool:
+def protected(branch: str) -> bool:
     """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
     name = branch.lower().removeprefix("refs/heads/")
     return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
@@ -80,7 +80,7 @@ def _push(p: Parsed) -> Finding | None:
     force = bool(p.flags & set(g["force_flags"])) or any(s.startswith("+") for s in specs)
     delete = bool(p.flags & set(g["delete_flags"])) or any(s.startswith(":") for s in specs)
     branches = [s.lstrip("+").split(":")[-1] for s in specs]
-    hits = [b for b in branches if _protected(b)]
+    hits = [b for b in branches if protected(b)]
     if "--mirror" in p.flags or (force and "--all" in p.flags):
         what = "every remote branch overwritten (--mirror, --force --all)"
         return Finding("shell", what, "catastrophic", after[0] if after else "", evidence)
@@ -95,37 +95,6 @@ def _push(p: Parsed) -> Finding | None:
         what = "force push to a feature branch" if force else "deletion of a feature branch"
         return Finding("shell", what, "low", branches[0] if branches else "", evidence)
     return None
-
-
-def http_delete(p: Parsed, words: list[str]) -> Finding | None:
-    """``curl -X DELETE URL``, ``gh api -X DELETE PATH``: everything behind a wildcard or ``_all``,
-    or a whole repository, is catastrophic."""
-    api = p.program == "gh" and p.positional[:1] == ["api"]
-    if p.program not in ("curl", "http", "https", "xh", "wget") and not api:
-        return None
-    method = ""
-    for i, w in enumerate(words):
-        if w in ("-X", "--request", "--method") and i + 1 < len(words):
-            method = words[i + 1]
-        elif w.startswith("-X") and len(w) > 2:
-            method = w[2:]
-        elif w.startswith(("--request=", "--method=")):
-            method = w.split("=", 1)[1]
-    if p.program in ("http", "https", "xh") and p.positional:
-        method = p.positional[0]
-    if method.lower() not in rules()["http"]["delete_methods"]:
-        return None
-    urls = [w for w in p.positional if "/" in w or ":" in w] or p.positional
-    url = urls[-1] if urls else ""
-    evidence = " ".join(p.words)[:300]
-    if pattern(rules()["http"]["wildcard_url"]).search(url):
-        return Finding("shell", "HTTP DELETE of everything behind a wildcard", "catastrophic", url, evidence)
-    if api and pattern(rules()["http"]["repository_url"]).match(url):
-        return Finding("shell", "repository deleted through the API", "catastrophic", url, evidence)
-    branch = re.search(r"/git/refs/heads/(.+)$", url)
-    if api and branch and _protected(branch.group(1)):
-        return Finding("shell", "deletion of a protected branch", "catastrophic", branch.group(1), evidence, True)
-    return Finding("shell", "HTTP DELETE", "medium", url, evidence)
 
 
 def _zero(value: str, option: str) -> bool:
