@@ -16,7 +16,7 @@ from typing import Any
 
 from sentinel.live.findings import Finding, cap, worst
 from sentinel.live.lexer import ITEMS
-from sentinel.live.paths import is_block_device, is_sensitive_file, path_class
+from sentinel.live.paths import is_block_device, is_credential, is_sensitive_file, path_class
 from sentinel.live.rules import known_programs, pattern, rules
 
 SPLIT_NAME = re.compile(r"[^a-z0-9]+")
@@ -295,6 +295,8 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["device_severity"])
     if "sensitive_severity" in rule and any(is_sensitive_file(t) for t in ops):
         raised.append(rule["sensitive_severity"])
+    if "credential_severity" in rule and any(is_credential(t) for t in ops):
+        raised.append(rule["credential_severity"])
     if "shell_severity" in rule and any(re.search(r"/(?:ba|z|da|k)?sh$", t) for t in ops):
         raised.append(rule["shell_severity"])
     production = is_production(p.positional + p.values)

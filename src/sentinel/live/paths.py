@@ -104,6 +104,13 @@ def is_sensitive_file(path: str) -> bool:
     return p in t["sensitive_files"] or p.startswith(t["sensitive_prefixes"])  # type: ignore[arg-type]
 
 
+def is_credential(path: str) -> bool:
+    """A private key, a cloud or cluster credential, a password store (``[paths] credentials``); a
+    ``.pub`` key is public."""
+    p = _expand(path, None)
+    return not p.endswith(".pub") and bool(pattern(rules()["paths"]["credentials"]).search(p))
+
+
 def is_kernel_trigger(path: str) -> bool:
     """A ``/proc`` file whose write crashes or reboots the kernel."""
     return _expand(path, None) in _tables()["kernel_triggers"]
