@@ -336,12 +336,13 @@ def mongo(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
 
 
 def protocol(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
-    """``echo flush_all | nc cache 11211``: each line a raw socket client is fed, as a command of
-    the pseudo-program ``datastore-protocol``."""
+    """``echo flush_all | nc cache 11211``, ``diskpart`` fed a script: each line of the input as a
+    command of the program's pseudo-program (``[datastores.line_protocols]``)."""
     if feed is None or feed.kind != "text":
         return []
-    lines = [line.split() for line in feed.text.splitlines()[:32]]
-    return [Nested("argv", argv=("datastore-protocol", *line)) for line in lines if line]
+    pseudo = rules()["datastores"]["line_protocols"][p.program]
+    lines = [line.split() for line in feed.text.replace(";", "\n").splitlines()[:32]]
+    return [Nested("argv", argv=(pseudo, *line)) for line in lines if line]
 
 
 def _encoded_command(value: str, evidence: str) -> Feed:
@@ -430,7 +431,7 @@ def carrier_for(program: str) -> Carrier | None:
         return mongo
     if program in _declared_programs():
         return declared
-    if program in r["datastores"]["protocol_clients"]:
+    if program in r["datastores"]["line_protocols"]:
         return protocol
     return {
         "su": su,

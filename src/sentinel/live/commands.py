@@ -18,6 +18,7 @@ from sentinel.live.findings import Finding, cap, worst
 from sentinel.live.lexer import ITEMS
 from sentinel.live.paths import is_block_device, is_credential, is_sensitive_file, path_class
 from sentinel.live.rules import known_programs, pattern, rules
+from sentinel.live.windows import is_switch
 
 SPLIT_NAME = re.compile(r"[^a-z0-9]+")
 
@@ -130,7 +131,11 @@ def parse(words: list[str]) -> Parsed:
     low = [w.lower() for w in words]
     positional, flags, values = [], set(), []
     options_done = False
+    head = program_name(low[0])
     for w in words[1:]:
+        if is_switch(head, w):  # rd /s /q: cmd.exe switches are flags
+            flags.add(w.lower())
+            continue
         if options_done or not w.startswith("-") or w == "-":
             positional.append(w.lower())
             continue

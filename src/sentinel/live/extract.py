@@ -25,6 +25,7 @@ BACKTICK = re.compile(r"(?<!`)`([^`\n]{1,2000})`(?!`)")
 LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|[$#>])\s+")
 REDIRECT_START = re.compile(r"^\s*(?:\d?>>?|<)\s*[/~$]")
 MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
+DRIVE = re.compile(r"^[A-Za-z]:[\\/]?$")
 WORD = re.compile(r"[^\s`]+")
 SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
 COMMAND_OPERATORS = ("|", "&&", ";", "$(", "`", ">", "<<", "<(")
@@ -103,6 +104,7 @@ def command_like(text: str, depth: int = 0) -> bool:
         or bool(service_kinds([nxt.lower()]))  # "stop mysql", "kill redis-server"
         or nxt.lower().endswith(tuple(rules()["interpreters"]["script_extensions"]))  # python manage.py
         or canonical(words) is not words  # php artisan db:wipe
+        or bool(DRIVE.match(nxt))  # format D: /q
         or any(op in line for op in COMMAND_OPERATORS)
     )
 

@@ -197,6 +197,8 @@ class _Lexer:
             self.commands.append(cmd)
         elif cmd.words or cmd.redirects or cmd.subs:
             self.commands[-1].truncated = True
+        if pipe and not cmd.words and self.commands:  # ( … ) | cmd: the group's last command feeds it
+            cmd = self.commands[-1]
         self.cur = Command(stdin=cmd if pipe and cmd.words else None)
 
     # -- expansions --------------------------------------------------------------------------

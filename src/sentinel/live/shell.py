@@ -17,6 +17,7 @@ from sentinel.live.findings import Finding
 from sentinel.live.lexer import Command, lex
 from sentinel.live.rules import limit, rules
 from sentinel.live.specials import copy_targets, git_push, scale_to_zero, shapes, tee_targets, writes
+from sentinel.live.windows import posix_paths
 
 Judged = tuple[list[Finding], list[Nested]]
 
@@ -92,7 +93,7 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
 
 def judge_shell(text: str, ctx: Context) -> Judged:
     """Every command of a shell snippet, in order (``cd`` moves the working directory)."""
-    text = text[: limit("max_snippet_chars")]
+    text = posix_paths(text[: limit("max_snippet_chars")])  # C:\Users → C:/Users before the lexer
     findings, nested = shapes(text), []
     cwd = ctx.cwd
     downloads: set[str] = set()

@@ -146,7 +146,8 @@ def _forks_itself(name: str, body: str) -> bool:
 
 
 def shapes(text: str) -> list[Finding]:
-    """Fork bombs and PowerShell download-and-execute on the snippet, quoted text removed."""
+    """Fork bombs (shell functions, batch files, PowerShell loops) and PowerShell download-and-execute
+    on the snippet (quoted text removed for the shell's)."""
     bare = QUOTED.sub("''", text)
     out = []
     functions = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare) if "{" in bare else ()
@@ -154,6 +155,10 @@ def shapes(text: str) -> list[Finding]:
         name = m.group("name") or m.group("fname")
         if _forks_itself(re.escape(name), m.group("body")):
             out.append(Finding("shell", "fork bomb", "catastrophic", name, m.group(0)[:120]))
+    if "%0" in text or "$true" in text.lower():
+        bomb = pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).search(text)
+        if bomb:
+            out.append(Finding("shell", "fork bomb (Windows)", "catastrophic", "%0", bomb.group(0)[:120]))
     low = bare.lower()
     if ("iex" in low or "invoke-expression" in low or "scriptblock" in low) and pattern(
         rules()["shapes"]["powershell_download_exec"]
