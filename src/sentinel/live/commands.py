@@ -36,6 +36,7 @@ class Parsed:
     roots: tuple[str, ...] = ()  # operands supplied from elsewhere (find roots through xargs)
     cwd: str | None = None
     mounts: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (container path, host path)
+    upstream: tuple[str, ...] = ()  # words of the pipeline feeding an xargs (what it filtered out)
 
 
 @lru_cache(maxsize=2048)

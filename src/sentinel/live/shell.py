@@ -16,7 +16,17 @@ from sentinel.live.feeds import output_of_script, saved_download, script_run, st
 from sentinel.live.findings import Finding
 from sentinel.live.lexer import Command, lex
 from sentinel.live.rules import limit, rules
-from sentinel.live.specials import copy_targets, git_push, scale_to_zero, shapes, tee_targets, writes
+from sentinel.live.specials import (
+    copy_targets,
+    emptied,
+    git_push,
+    prints_nothing,
+    scale_to_zero,
+    shapes,
+    tee_targets,
+    upstream_words,
+    writes,
+)
 from sentinel.live.windows import posix_paths
 
 Judged = tuple[list[Finding], list[Nested]]
@@ -64,6 +74,8 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
     """One simple command: its rule, its writes, its special shapes and the code it carries."""
     evidence = " ".join(cmd.words)[:300]
     findings = writes(cmd.redirects, evidence)
+    if cmd.redirects and prints_nothing(cmd.words):  # : > /var/lib/redis/dump.rdb
+        findings += emptied(cmd.redirects, cwd, evidence)
     if cmd.truncated:  # fail closed: words or commands beyond the lexer's bounds were not read
         findings.append(Finding("shell", "more words or commands than the analyser reads", "high", "", evidence))
     words, via_xargs = unwrap(cmd.words)
@@ -78,6 +90,7 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
     p = parse(_own_words(words, nested))
     p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
     if via_xargs:
+        p.upstream = upstream_words(cmd)
         if feed is not None and feed.roots:
             p.roots = feed.roots
         else:

@@ -11,7 +11,8 @@ import re
 
 from sentinel.live.commands import Parsed, is_dry_run, is_production
 from sentinel.live.findings import Finding, cap
-from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file
+from sentinel.live.lexer import Command
+from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file, path_class
 from sentinel.live.rules import pattern, rules
 
 QUOTED = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
@@ -37,6 +38,33 @@ def writes(targets: list[tuple[str, str]], evidence: str) -> list[Finding]:
     return out
 
 
+def prints_nothing(words: list[str]) -> bool:
+    """Whether a command's output is empty (``:``, ``true``, ``cat /dev/null``, ``echo -n``,
+    ``printf ''``), so that ``CMD > FILE`` only empties FILE; no command at all (``> FILE``) too."""
+    if not words:
+        return True
+    r = rules()["redirects"]
+    program, rest = words[0].rsplit("/", 1)[-1], words[1:]
+    if program in r["empty_producers"]:
+        return True
+    if program == "cat":
+        return bool(rest) and all(w in r["empty_sources"] for w in rest)
+    if program == "echo":
+        return rest in (["-n"], ["-n", ""], ["-n", "-e"], ["-ne"], ["-en"])
+    return program == "printf" and rest in ([""], ["%s", ""])
+
+
+def emptied(targets: list[tuple[str, str]], cwd: str | None, evidence: str) -> list[Finding]:
+    """Files emptied by a ``>`` redirect of nothing, judged like deleting them (``[scope.file]``)."""
+    table = rules()["scope"]["file"]
+    out = []
+    for op, path in targets:
+        if op == ">" and path and not path.startswith("/dev/"):
+            severity = table[path_class(path, cwd)]
+            out.append(Finding("shell", "file emptied (truncating redirect)", severity, path, evidence))
+    return out
+
+
 def tee_targets(p: Parsed) -> list[tuple[str, str]]:
     """``tee [-a] FILE…`` writes like ``>`` (``>>`` with ``-a``)."""
     if p.program != "tee":
@@ -58,6 +86,29 @@ def protected(branch: str) -> bool:
     """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
     name = branch.lower().removeprefix("refs/heads/")
     return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
+
+
+def upstream_words(cmd: Command) -> tuple[str, ...]:
+    """The lower-cased words of the commands feeding ``cmd`` through pipes (at most 8 of them)."""
+    out: list[str] = []
+    producer = cmd.stdin
+    for _ in range(8):
+        if producer is None:
+            break
+        out += [w.lower() for w in producer.words[:32]]
+        producer = producer.stdin
+    return tuple(out)
+
+
+def _filters_protected(upstream: tuple[str, ...]) -> bool:
+    """Whether a listing was filtered to leave protected branches out (``grep -v main``, ``grep -vE
+    'main|master'``, ``sed '/main/d'``): a filter's words name a protected branch."""
+    names = {n for n in rules()["git"]["protected"] if "*" not in n}
+    inverted = any(w.startswith("-") and "v" in w and not w.startswith("--") for w in upstream) or any(
+        w.endswith("/d") or w.startswith("!") for w in upstream
+    )
+    named = any(part in names for w in upstream for part in re.split(r"[^a-z0-9_-]+", w))
+    return inverted and named
 
 
 def git_push(p: Parsed) -> Finding | None:
@@ -87,8 +138,11 @@ def _push(p: Parsed) -> Finding | None:
     if (force or delete) and hits:
         what = "deletion of a protected branch" if delete else "force push to a protected branch"
         return Finding("shell", what, "catastrophic", hits[0], evidence, production=True)
+    if delete and p.all_targets and _filters_protected(p.upstream):
+        return Finding("shell", "deletion of every listed branch (protected ones filtered out)", "medium", "", evidence)
     if delete and p.all_targets:
-        return Finding("shell", "deletion of every listed branch", "medium", "branches", evidence)
+        what = "deletion of every listed branch (protected ones included)"
+        return Finding("shell", what, "catastrophic", "branches", evidence, production=True)
     if force and not branches:
         return Finding("shell", "force push (branch not named)", "medium", "current branch", evidence)
     if force or delete:
