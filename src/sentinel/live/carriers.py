@@ -394,20 +394,21 @@ def cmd_exe(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed |
 
 def declared(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """A ``[[carrier]]`` of the rules file: ``lxc exec c1 -- ARGV``, ``gcloud compute ssh h
-    --command CODE``, ``heroku run CODE…`` — the first entry of the program whose subcommand words
-    are present."""
+    --command CODE``, ``heroku run CODE…``, ``rails runner RUBY`` — the first entry of the program
+    whose subcommand words are present (``lang``: the language of the code, shell by default)."""
     for entry in rules()["carrier"]:
         if p.program not in entry["programs"] or not all(a in p.positional for a in entry["args"]):
             continue
         if entry.get("dashdash") and "--" in words:
             return [Nested("argv", argv=tuple(words[words.index("--") + 1 :]), stdin=feed)]
+        lang = entry.get("lang", "shell")
         code = _option_value(words, set(entry.get("options", ())))
         if code is not None:
-            return [Nested("shell", code, stdin=feed)]
+            return [Nested(lang, code, stdin=feed)]
         if entry.get("rest"):
             pos = _positional(words, set())
             after = pos[pos.index(entry["args"][-1]) + 1 :] if entry["args"][-1] in pos else []
-            return [Nested("shell", " ".join(after), stdin=feed)] if after else []
+            return [Nested(lang, " ".join(after), stdin=feed)] if after else []
     return []
 
 

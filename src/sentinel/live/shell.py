@@ -85,8 +85,9 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
     if len(words) == 1 and " " in words[0].strip() and offset not in cmd.generated:  # a quoted command
         return findings, [Nested("shell", words[0], cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
-    carrier = carrier_for(program_name(words[0]))
-    nested = carrier(words, parse(words), cmd, offset, feed) if carrier else []
+    spelled = parse(words)  # its canonical program carries: `python manage.py shell -c` is manage.py's
+    carrier = carrier_for(spelled.program)
+    nested = carrier(words, spelled, cmd, offset, feed) if carrier else []
     p = parse(_own_words(words, nested))
     p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
     if via_xargs:
