@@ -10,7 +10,7 @@ from typing import Any
 
 from sentinel.live.commands import Parsed
 from sentinel.live.findings import Finding
-from sentinel.live.rules import pattern, rules
+from sentinel.live.rules import members, pattern, rules
 from sentinel.live.specials import protected
 
 
@@ -57,7 +57,7 @@ def _fits(call: dict[str, Any], method: str, url: str, body: str | None, api: bo
 def http_call(p: Parsed, words: list[str]) -> Finding | None:
     """The finding of an HTTP call, or None when it is no call or changes nothing."""
     api = p.program == "gh" and p.positional[:1] == ["api"]
-    if p.program not in rules()["http"]["clients"] and not api:
+    if p.program not in members("http", "clients") and not api:
         return None
     method, url, body = _request(p.program, words)
     evidence = " ".join(p.words)[:300]

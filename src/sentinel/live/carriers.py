@@ -414,44 +414,44 @@ def declared(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed 
 
 def carrier_for(program: str) -> Carrier | None:
     """The carrier handler of a program, if it carries code."""
+    return _carriers().get(program)
+
+
+@lru_cache(maxsize=1)
+def _carriers() -> dict[str, Carrier]:
+    """Every program that carries code → its handler (built once from the rules file)."""
     r = rules()
     interp, carriers = r["interpreters"], r["carriers"]
-    if program in interp["shells"]:
-        return shell
-    if program in interp["python"]:
-        return python
-    if program in interp["script"]:
-        return script
-    if program in carriers["fleet"]:
-        return fleet
-    if program in r["sql_clients"]["options"] or program in r["sql_clients"]["positional"]:
-        return sql_client
-    if program in r["datastores"]["redis"]:
-        return redis
-    if program in r["datastores"]["mongo"]:
-        return mongo
-    if program in _declared_programs():
-        return declared
-    if program in r["datastores"]["line_protocols"]:
-        return protocol
-    return {
-        "su": su,
-        "ssh": ssh,
-        "kubectl": kubectl,
-        "oc": kubectl,
-        "docker": docker,
-        "podman": docker,
-        "nerdctl": docker,
-        "docker-compose": docker,
-        "ansible": ansible,
-        "salt": salt,
-        "salt-call": salt,
-        "salt-ssh": salt,
-        "find": find,
-        "powershell": powershell,
-        "pwsh": powershell,
-        "cmd": cmd_exe,
-        "eval": eval_,
-        "source": source,
-        ".": source,
-    }.get(program)
+    table: dict[str, Carrier] = {name: declared for name in _declared_programs()}
+    table.update({name: protocol for name in r["datastores"]["line_protocols"]})
+    table.update({name: mongo for name in r["datastores"]["mongo"]})
+    table.update({name: redis for name in r["datastores"]["redis"]})
+    table.update({name: sql_client for name in (*r["sql_clients"]["options"], *r["sql_clients"]["positional"])})
+    table.update({name: fleet for name in carriers["fleet"]})
+    table.update({name: script for name in interp["script"]})
+    table.update({name: python for name in interp["python"]})
+    table.update({name: shell for name in interp["shells"]})
+    table.update(
+        {
+            "su": su,
+            "ssh": ssh,
+            "kubectl": kubectl,
+            "oc": kubectl,
+            "docker": docker,
+            "podman": docker,
+            "nerdctl": docker,
+            "docker-compose": docker,
+            "ansible": ansible,
+            "salt": salt,
+            "salt-call": salt,
+            "salt-ssh": salt,
+            "find": find,
+            "powershell": powershell,
+            "pwsh": powershell,
+            "cmd": cmd_exe,
+            "eval": eval_,
+            "source": source,
+            ".": source,
+        }
+    )
+    return table

@@ -17,7 +17,7 @@ from typing import Any
 from sentinel.live.findings import Finding, cap, worst
 from sentinel.live.lexer import ITEMS
 from sentinel.live.paths import is_block_device, is_credential, is_sensitive_file, path_class
-from sentinel.live.rules import known_programs, pattern, rules
+from sentinel.live.rules import known_programs, members, pattern, rules
 from sentinel.live.windows import is_switch
 
 SPLIT_NAME = re.compile(r"[^a-z0-9]+")
@@ -107,12 +107,12 @@ def unwrap(words: list[str]) -> tuple[list[str], bool]:
     """Strip wrappers that run the next word as a command (``sudo``, ``nsenter -t 1 -m --``,
     ``npx``, ``uv run``, ``bundle exec`` …); whether ``xargs`` was one of them."""
     data = rules()["wrappers"]
-    wrappers = set(data["programs"])
+    wrappers = members("wrappers", "programs")
     via_xargs = False
     while words:
         head = program_name(words[0])
         if head not in wrappers:
-            inner = _through_subcommand(head, words)
+            inner = _through_subcommand(head, words) if head in data["subcommands"] else None
             if inner is None:
                 break
             words = inner
@@ -134,7 +134,7 @@ def parse(words: list[str]) -> Parsed:
     options_done = False
     head = program_name(low[0])
     for w in words[1:]:
-        if is_switch(head, w):  # rd /s /q: cmd.exe switches are flags
+        if w[:1] == "/" and is_switch(head, w):  # rd /s /q: cmd.exe switches are flags
             flags.add(w.lower())
             continue
         if options_done or not w.startswith("-") or w == "-":
@@ -150,10 +150,9 @@ def parse(words: list[str]) -> Parsed:
         flags |= names
         if eq:
             values.append(value.lower())
-    program = program_name(low[0])
-    if program in rules()["resource_types"]["programs"]:
+    if head in members("resource_types", "programs"):
         positional = _resource_words(positional)
-    return Parsed(program, low, positional, flags, values)
+    return Parsed(head, low, positional, flags, values)
 
 
 def _resource_words(positional: list[str]) -> list[str]:
@@ -255,12 +254,14 @@ def _matches(rule: dict[str, Any], p: Parsed) -> bool:
         return False
     if p.flags.intersection(rule.get("not_flags", ())):
         return False
+    if "last" in rule and p.words[-1] not in rule["last"]:
+        return False
+    if "contains" not in rule and "regex" not in rule:
+        return True
     joined = " ".join(p.words)
     if not all(c in joined for c in rule.get("contains", ())):
         return False
-    if "regex" in rule and not pattern(rule["regex"]).search(joined):
-        return False
-    return "last" not in rule or p.words[-1] in rule["last"]
+    return "regex" not in rule or bool(pattern(rule["regex"]).search(joined))
 
 
 def targets(rule: dict[str, Any], p: Parsed) -> list[str]:
@@ -339,7 +340,7 @@ def classify(p: Parsed) -> Finding | None:
             if is_dry_run(p):
                 return Finding("shell", f"{rule['what']} (dry run)", cap(severity, "low"), target, evidence)
             return Finding("shell", rule["what"], severity, target, evidence, production)
-    if p.program in rules()["readonly"]["programs"]:
+    if p.program in members("readonly", "programs"):
         target = p.positional[-1] if p.positional else p.program
         return Finding("shell", "read-only command", "low", target, evidence)
     return None

@@ -60,6 +60,16 @@ def ambiguous_programs() -> frozenset[str]:
     return frozenset(rules()["known"]["ambiguous"])
 
 
+@lru_cache(maxsize=128)
+def members(*keys: str) -> frozenset[str]:
+    """A list of the rules file as a set, for membership tests on the hot path
+    (``members("readonly", "programs")``)."""
+    node: Any = rules()
+    for key in keys:
+        node = node[key]
+    return frozenset(node)
+
+
 @lru_cache(maxsize=256)
 def pattern(source: str, flags: int = 0) -> re.Pattern[str]:
     """A regex from the rules file, compiled once."""

@@ -10,7 +10,7 @@ import posixpath
 
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
-from sentinel.live.commands import classify, parse, program_name, unwrap
+from sentinel.live.commands import canonical, classify, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import output_of_script, saved_download, script_run, stdin_of
 from sentinel.live.findings import Finding
@@ -85,9 +85,8 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
     if len(words) == 1 and " " in words[0].strip() and offset not in cmd.generated:  # a quoted command
         return findings, [Nested("shell", words[0], cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
-    spelled = parse(words)  # its canonical program carries: `python manage.py shell -c` is manage.py's
-    carrier = carrier_for(spelled.program)
-    nested = carrier(words, spelled, cmd, offset, feed) if carrier else []
+    carrier = carrier_for(program_name(canonical(words)[0]))  # `python manage.py shell -c`: manage.py's
+    nested = carrier(words, parse(words), cmd, offset, feed) if carrier else []
     p = parse(_own_words(words, nested))
     p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
     if via_xargs:

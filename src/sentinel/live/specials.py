@@ -13,7 +13,7 @@ from sentinel.live.commands import Parsed, is_dry_run, is_production
 from sentinel.live.findings import Finding, cap
 from sentinel.live.lexer import Command
 from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file, path_class
-from sentinel.live.rules import pattern, rules
+from sentinel.live.rules import members, pattern, rules
 
 QUOTED = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
 
@@ -166,7 +166,7 @@ def scale_to_zero(p: Parsed, words: list[str]) -> Finding | None:
     --replicas=0``, ``aws ecs update-service --desired-count 0``, ``docker service scale api=0``,
     ``heroku ps:scale web=0``, ``helm upgrade --set replicaCount=0``, ``kubectl patch … replicas: 0``."""
     data = rules()["scale"]
-    if p.program not in data["programs"]:
+    if p.program not in members("scale", "programs"):
         return None
     zero = False
     options = set(data["options"])
