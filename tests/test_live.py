@@ -560,6 +560,17 @@ def test_pathological_input_answers_quickly(client):
         "python3 -c '" + "".join(f"for a{i} in os.listdir(a{i - 1}):\n" + " " * (i + 1) for i in range(1, 60)) + "x'",
         " | ".join(["base64 -d f"] + ["gunzip"] * 700) + " | sh",
         "ansible all -m file -a '" + "path=/x state=absent " * 180 + "'",
+        "DELETE FROM t WHERE " + "/*" * 1900,
+        "SELECT 1 " + "-- x\n" * 900,
+        "node -e \"spawn('rm'" + ", 'a'" * 900 + '"',
+        "rd /s /q " + "C:\\x" * 1300,
+        'cmd /c "' + "%0|" * 1300 + '"',
+        "Remove everyone's " * 230,
+        "for d in " + "a " * 1500 + '; do rm -rf "$d"; done',
+        "aws ec2 authorize-security-group-ingress " + "--cidr 0.0.0.0/0 " * 200,
+        "curl -X POST localhost:9200/x/_delete_by_query -d '" + "{" * 1900 + "'",
+        "kubectl delete " + ",".join(["pvc"] * 1300),
+        'python3 -c "import os; os.remove(' + "os.path.join(" * 300 + "'/x'" + ")" * 301 + '"',
     ]
     for text in bodies:
         started = time.perf_counter()

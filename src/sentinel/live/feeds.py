@@ -96,6 +96,10 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
     if p.program == "find":
         roots = tuple(w for w in _find_roots(words[1:]))
         return Feed("listing", source=evidence, roots=roots)
+    if p.program in data["objects"]["listers"]:  # Get-ChildItem C:\Data -Recurse: what is inside
+        return Feed("listing", source=evidence, roots=tuple(w for w in p.positional if "/" in w or ":" in w)[:8])
+    if p.program in data["objects"]["filters"] and inner is not None and inner.roots:  # | Where-Object …
+        return Feed("listing", source=evidence, roots=tuple(f"{r.rstrip('/')}/…" for r in inner.roots))
     return Feed("listing", source=evidence)
 
 

@@ -15,7 +15,7 @@ from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import output_of_script, saved_download, script_run, stdin_of
 from sentinel.live.findings import Finding
 from sentinel.live.lexer import Command, lex
-from sentinel.live.rules import limit, rules
+from sentinel.live.rules import limit, members, rules
 from sentinel.live.specials import (
     copy_targets,
     emptied,
@@ -79,6 +79,8 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
     if cmd.truncated:  # fail closed: words or commands beyond the lexer's bounds were not read
         findings.append(Finding("shell", "more words or commands than the analyser reads", "high", "", evidence))
     words, via_xargs = unwrap(cmd.words)
+    if cmd.stdin is not None and words and program_name(words[0]) in members("interpreters", "objects", "consumers"):
+        via_xargs = True  # Get-ChildItem … | Remove-Item: it acts on what it is piped, like xargs
     if not words:
         return findings, []
     offset = len(cmd.words) - len(words)
