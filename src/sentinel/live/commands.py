@@ -155,10 +155,18 @@ def parse(words: list[str]) -> Parsed:
     return Parsed(head, low, positional, flags, values)
 
 
+@lru_cache(maxsize=1)
+def _resource_names() -> frozenset[str]:
+    """Every resource-type spelling and name of ``[resource_types.names]``."""
+    names = rules()["resource_types"]["names"]
+    return frozenset(names) | frozenset(names.values())
+
+
 def _resource_words(positional: list[str]) -> list[str]:
     """Kubernetes resource types as the rules name them: ``statefulset,pvc`` is ``statefulset pvc``,
     ``statefulsets.apps/kafka`` is ``statefulset kafka``, ``persistentvolumeclaims`` is ``pvc``."""
     names = rules()["resource_types"]["names"]
+    known = _resource_names()
     out: list[str] = []
     for w in positional[:64]:
         if "=" in w or w.startswith(("/", ".", "-")):
@@ -166,7 +174,7 @@ def _resource_words(positional: list[str]) -> list[str]:
             continue
         kind, slash, name = w.partition("/")
         kinds = [k.split(".", 1)[0] for k in kind.split(",")] if "," in kind or slash or "." in kind else [kind]
-        if any(k in names or k in names.values() for k in kinds) or "," in kind:
+        if "," in kind or any(k in known for k in kinds):
             out.extend(names.get(k, k) for k in kinds if k)
         else:
             out.append(kind if not slash else w)

@@ -88,8 +88,10 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
         return findings, [Nested("shell", words[0], cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
     carrier = carrier_for(program_name(canonical(words)[0]))  # `python manage.py shell -c`: manage.py's
-    nested = carrier(words, parse(words), cmd, offset, feed) if carrier else []
-    p = parse(_own_words(words, nested))
+    spelled = parse(words) if carrier else None
+    nested = carrier(words, spelled, cmd, offset, feed) if carrier and spelled else []
+    own = _own_words(words, nested)
+    p = spelled if spelled is not None and own is words else parse(own)
     p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
     if via_xargs:
         p.upstream = upstream_words(cmd)

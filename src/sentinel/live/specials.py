@@ -166,7 +166,7 @@ def scale_to_zero(p: Parsed, words: list[str]) -> Finding | None:
     --replicas=0``, ``aws ecs update-service --desired-count 0``, ``docker service scale api=0``,
     ``heroku ps:scale web=0``, ``helm upgrade --set replicaCount=0``, ``kubectl patch … replicas: 0``."""
     data = rules()["scale"]
-    if p.program not in members("scale", "programs"):
+    if p.program not in members("scale", "programs") or not any("0" in w for w in words):
         return None
     zero = False
     options = set(data["options"])
