@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import sqlglot
@@ -112,7 +113,9 @@ def truth(e: Node | None, depth: int = 0) -> bool | None:
     return None
 
 
-COMPLEMENT = {exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.GTE, exp.GTE: exp.LT, exp.GT: exp.LTE, exp.LTE: exp.GT}
+COMPLEMENT = MappingProxyType(
+    {exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.GTE, exp.GTE: exp.LT, exp.GT: exp.LTE, exp.LTE: exp.GT}
+)
 MAX_TERMS = 16
 
 
