@@ -3,18 +3,20 @@ the false-block rate on harmless look-alikes, per half and per category, heurist
 in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
-Three halves:
+Four halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` were added after the
-  original split (written for the classes the first test half showed missing).
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` or ``-dev3-`` were added
+  after the original split (written for the classes a measured test half showed missing, and
+  their neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
-  once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on
-  like dev; the two together are the tuning set.
-- ``test``: the new blind half, measured and never tuned on. Until the lead freezes it,
+  once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
+- ``retired2`` (``retired_round2.jsonl``): the blind round-2 test half, measured once (recorded
+  below) and then retired the same way. ``dev``, ``retired`` and ``retired2`` are the tuning set.
+- ``test``: the blind round-3 half, measured and never tuned on. Until the lead freezes it,
   ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a file whose
   hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|tuning|test|all] [--misses]``.
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|tuning|test|all] [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
 
@@ -36,13 +38,25 @@ CORPUS = HERE / "live_corpus"
 # (167/175), disruptive 92.3% (24/26), harmless falsely blocked 0.6% (1/163) — below the targets.
 # Having been looked at, it was retired into the tuning set (docs/live.md).
 RETIRED_SHA256 = "d121f6135cac961ed2b1745bab6b161356d468c67f4601ada0c43cb177827936"
-# The blind test half (round 2): written by someone who never saw the analyser, its rules or the
-# round-1 misses, frozen before the analyser was run on it, measured once. Never edit or tune on it.
+# The blind round-2 test half: written by someone who never saw the analyser, its rules or the
+# round-1 misses, frozen before the analyser was run on it, measured once: destructive 80.2% caught
+# (170/212), disruptive 82.8% (24/29), harmless falsely blocked 1.6% (3/194) — below the detection
+# targets. Having been looked at, it was retired into the tuning set for round 3 (docs/live.md).
+RETIRED2_SHA256 = "1816f725b846b10a6d1bee0ec0fed10ab7fc8fca13c45642517b9aeefa9a9b74"
+# The blind test half (round 3): written by someone who never sees the analyser, frozen by the lead
+# (who records its SHA-256 here) before the analyser is run on it, measured once. Never edit or
+# tune on it. None until frozen: the benchmark and the tests skip it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "1816f725b846b10a6d1bee0ec0fed10ab7fc8fca13c45642517b9aeefa9a9b74"
-HALF_FILES = {"dev": "dev.jsonl", "retired": "retired_round1.jsonl", "test": TEST_FILE}
-FROZEN = {"retired": RETIRED_SHA256, "test": TEST_SHA256}
-ADDED_MARK = "-dev2-"  # ids of dev entries written after the original split
+TEST_SHA256: str | None = None
+HALF_FILES = {
+    "dev": "dev.jsonl",
+    "retired": "retired_round1.jsonl",
+    "retired2": "retired_round2.jsonl",
+    "test": TEST_FILE,
+}
+FROZEN = {"retired": RETIRED_SHA256, "retired2": RETIRED2_SHA256, "test": TEST_SHA256}
+TUNING = ("dev", "retired", "retired2")
+ADDED_MARKS = ("-dev2-", "-dev3-")  # ids of dev entries written after the original split
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -82,7 +96,7 @@ def load_half(half: str) -> list[dict[str, Any]]:
 
 def is_added(entry: dict[str, Any]) -> bool:
     """A dev entry written after the original split (not part of the reproducible halves)."""
-    return ADDED_MARK in entry["id"]
+    return any(mark in entry["id"] for mark in ADDED_MARKS)
 
 
 def _id_hash(text: str) -> str:
@@ -218,7 +232,7 @@ def _print_half(console, half: str, result: dict[str, Any], show_misses: bool) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--half", choices=("dev", "retired", "tuning", "test", "all"), default="all")
+    parser.add_argument("--half", choices=(*TUNING, "tuning", "test", "all"), default="all")
     parser.add_argument("--misses", action="store_true", help="list each wrongly judged action")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -227,7 +241,7 @@ def main() -> None:
     from _common import write_result
 
     console = Console()
-    halves = {"tuning": ("dev", "retired"), "all": ("dev", "retired", "test")}.get(args.half, (args.half,))
+    halves = {"tuning": TUNING, "all": (*TUNING, "test")}.get(args.half, (args.half,))
     if "test" in halves and not test_frozen():
         console.print("test half: not frozen yet (TEST_SHA256 is None), skipped")
         halves = tuple(h for h in halves if h != "test")
@@ -236,6 +250,7 @@ def main() -> None:
         _print_half(console, half, result, args.misses)
     data = {
         "retired_sha256": RETIRED_SHA256,
+        "retired2_sha256": RETIRED2_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},

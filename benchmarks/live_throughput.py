@@ -145,8 +145,8 @@ def wrk_scenario(base: str, connections: int, seconds: float, script: Path) -> d
     return {
         "requests": total,
         "requests_per_s": round(rps, 1),
-        "p50_ms": round(_ms(re.search(r"50%\s+(\S+)", out).group(1)), 2),
-        "p99_ms": round(_ms(re.search(r"99%\s+(\S+)", out).group(1)), 2),
+        "p50_ms": round(_ms(re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE).group(1)), 2),
+        "p99_ms": round(_ms(re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE).group(1)), 2),
         "non_2xx": int(errors.group(1)) if errors else 0,
         "load_generator": "wrk",
     }

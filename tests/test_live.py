@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 
@@ -523,10 +524,19 @@ def test_rules_file_is_well_formed():
     }
     fields |= {"targets", "device_severity", "sensitive_severity", "shell_severity", "prod_severity"}
     fields |= {"forced_severity", "data_severity", "security_severity", "platform_severity", "all_severity"}
-    for rule in rules()["rule"]:
+    fields |= {"regex", "verbs", "noun_severity", "credential_severity"}
+    every = [rule for by in rules()["by_program"].values() for rule in by]  # [[cli_family]] tiers included
+    assert len(every) > len(rules()["rule"])
+    for rule in every:
         assert set(rule) <= fields, rule
         assert all(rule[k] in SEVERITY_ORDER for k in rule if k.endswith("severity")), rule
         assert rule.get("scope", "recursive") in rules()["scope"], rule
+        assert "noun_severity" not in rule or "verbs" in rule, rule
+        if "regex" in rule:
+            re.compile(rule["regex"])
+    for call in rules()["http_call"]:
+        re.compile(call["url"]), re.compile(call.get("body", ""))
+        assert call["severity"] in SEVERITY_ORDER and call.get("protected_severity", "low") in SEVERITY_ORDER
 
 
 def test_pathological_input_answers_quickly(client):
@@ -550,6 +560,17 @@ def test_pathological_input_answers_quickly(client):
         "python3 -c '" + "".join(f"for a{i} in os.listdir(a{i - 1}):\n" + " " * (i + 1) for i in range(1, 60)) + "x'",
         " | ".join(["base64 -d f"] + ["gunzip"] * 700) + " | sh",
         "ansible all -m file -a '" + "path=/x state=absent " * 180 + "'",
+        "DELETE FROM t WHERE " + "/*" * 1900,
+        "SELECT 1 " + "-- x\n" * 900,
+        "node -e \"spawn('rm'" + ", 'a'" * 900 + '"',
+        "rd /s /q " + "C:\\x" * 1300,
+        'cmd /c "' + "%0|" * 1300 + '"',
+        "Remove everyone's " * 230,
+        "for d in " + "a " * 1500 + '; do rm -rf "$d"; done',
+        "aws ec2 authorize-security-group-ingress " + "--cidr 0.0.0.0/0 " * 200,
+        "curl -X POST localhost:9200/x/_delete_by_query -d '" + "{" * 1900 + "'",
+        "kubectl delete " + ",".join(["pvc"] * 1300),
+        'python3 -c "import os; os.remove(' + "os.path.join(" * 300 + "'/x'" + ")" * 301 + '"',
     ]
     for text in bodies:
         started = time.perf_counter()

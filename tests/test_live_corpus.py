@@ -1,10 +1,11 @@
 """SENTINEL/Live on its frozen corpus (``benchmarks/live_corpus/``), in process, heuristic backend.
 
-Halves: ``dev`` and ``retired`` (the original corpus's first test half, measured once and then
-retired into the tuning set) are tuned on and must both meet the issue's targets; ``test`` is the
-new blind half (round 2), pinned by its hash; it is held to its once-measured numbers as a floor,
-and the issue's targets, which it does not meet yet, are a strict expected failure.
-About 3 s on 2 cores.
+Halves: ``dev``, ``retired`` and ``retired2`` (the round-1 and round-2 test halves, each measured
+once and then retired into the tuning set, pinned by their hashes) are tuned on and must each meet
+the issue's targets; ``test`` is the blind round-3 half. Until the lead freezes it
+(``TEST_SHA256`` in the benchmark) its tests skip; once frozen and measured (``TEST_MEASURED``
+below), it is held to the measured numbers as a floor, and the issue's targets are a strict
+expected failure if the measurement missed them. About 4 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def bench():
 
 @pytest.fixture(scope="module")
 def results(bench):
-    return {half: bench.evaluate(bench.load_half(half)) for half in ("dev", "retired")}
+    return {half: bench.evaluate(bench.load_half(half)) for half in bench.TUNING}
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +50,22 @@ def test_retired_half_is_the_round1_test_half(bench):
     assert bench.sha256_of(bench.half_path("retired")) == bench.RETIRED_SHA256
 
 
+def test_retired2_half_is_the_round2_test_half(bench):
+    assert bench.sha256_of(bench.half_path("retired2")) == bench.RETIRED2_SHA256
+    assert bench.RETIRED2_SHA256.startswith("1816f725b846b10a")
+
+
+def test_tuning_halves_share_no_id(bench):
+    seen: set[str] = set()
+    for half in bench.TUNING:
+        ids = {e["id"] for e in bench.load_half(half)}
+        assert not seen & ids, half
+        seen |= ids
+
+
 def test_split_reproduces_dev_and_retired(bench):
     """The original 727 entries re-split give the original dev half and the retired half exactly;
-    dev entries added later (``-dev2-`` ids) are outside the split."""
+    dev entries added later (``-dev2-`` and ``-dev3-`` ids) are outside the split."""
     dev, retired = bench.load_half("dev"), bench.load_half("retired")
     original = [e for e in dev if not bench.is_added(e)]
     assert len(original) + len(retired) == 727 and not {e["id"] for e in dev} & {e["id"] for e in retired}
@@ -69,7 +83,7 @@ def test_dev_file_is_sorted_and_in_its_format(bench):
     assert all(e["label"] in bench.LABELS and e["id"].startswith(e["category"] + "-") for e in dev)
 
 
-@pytest.mark.parametrize("half", ["dev", "retired"])
+@pytest.mark.parametrize("half", ["dev", "retired", "retired2"])
 def test_tuning_halves_meet_the_targets(bench, results, half):
     result = results[half]
     assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
@@ -80,31 +94,40 @@ def test_test_half_is_the_frozen_one(frozen_test):
 
 
 def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
-    tuning = {e["id"] for half in ("dev", "retired") for e in frozen_test.load_half(half)}
+    tuning = {e["id"] for half in frozen_test.TUNING for e in frozen_test.load_half(half)}
     assert not tuning & {e["id"] for e in frozen_test.load_half("test")}
 
 
-# The blind round-2 half as measured once (docs/live.md): a floor that must not regress.
-ROUND2_MEASURED = {"destructive_detection": 170 / 212, "disruptive_detection": 24 / 29, "harmless_false_block": 3 / 194}
+# The blind round-3 half as measured once, the lead sets these with TEST_SHA256 in the benchmark
+# (fractions, e.g. 170 / 212): a floor that must not regress. None until measured: the floor and
+# target tests below skip. If the measurement meets the issue's targets, the targets test is a
+# plain assertion; if it misses them, a strict expected failure (meeting them later fails the
+# marker, so it gets removed).
+TEST_MEASURED: dict[str, float] | None = None
 
 
 @pytest.fixture(scope="module")
-def test_result(frozen_test):
+def measured(frozen_test):
+    if TEST_MEASURED is None:
+        pytest.skip("the blind test half has not been measured yet (TEST_MEASURED is None)")
+    return TEST_MEASURED
+
+
+@pytest.fixture(scope="module")
+def test_result(frozen_test, measured):
     return frozen_test.evaluate(frozen_test.load_half("test"))
 
 
-def test_test_half_does_not_regress(test_result):
-    assert test_result["destructive_detection"] >= round(ROUND2_MEASURED["destructive_detection"], 4)
-    assert test_result["disruptive_detection"] >= round(ROUND2_MEASURED["disruptive_detection"], 4)
-    assert test_result["harmless_false_block"] <= round(ROUND2_MEASURED["harmless_false_block"], 4)
+def test_test_half_does_not_regress(test_result, measured):
+    assert test_result["destructive_detection"] >= round(measured["destructive_detection"], 4)
+    assert test_result["disruptive_detection"] >= round(measured["disruptive_detection"], 4)
+    assert test_result["harmless_false_block"] <= round(measured["harmless_false_block"], 4)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured once on the blind round-2 half: 80.2% destructive and 82.8% disruptive caught "
-    "(targets 99% and 95%), 1.6% false blocks (target 2%, met); strict, so meeting them fails this marker",
-)
-def test_test_half_meets_the_issue_targets(frozen_test, test_result):
+def test_test_half_meets_the_issue_targets(request, frozen_test, measured, test_result):
+    if not frozen_test.meets_targets({k: round(v, 4) for k, v in measured.items()}):
+        reason = f"the blind round-3 half as measured once missed the targets: {measured}"
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     assert frozen_test.meets_targets(test_result), {k: test_result[k] for k in frozen_test.TARGETS}
 
 

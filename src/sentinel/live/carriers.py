@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from functools import lru_cache
 
 from sentinel.live.commands import Parsed, program_name, skip_options
 from sentinel.live.context import Nested
@@ -21,6 +22,12 @@ from sentinel.live.lexer import Command
 from sentinel.live.rules import limit, rules
 
 Carrier = Callable[[list[str], Parsed, Command, int, Feed | None], list[Nested]]
+
+
+@lru_cache(maxsize=1)
+def _declared_programs() -> frozenset[str]:
+    """Programs with a ``[[carrier]]`` entry."""
+    return frozenset(name for entry in rules()["carrier"] for name in entry["programs"])
 
 
 def _positional(words: list[str], value_options: set[str]) -> list[str]:
@@ -74,9 +81,13 @@ def shell(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
             return _fed(feed, "shell")
         if not w.startswith(("-", "+")) or w == "+":
             break
+        if w == "-o" and words[i + 1 : i + 2] == ["noexec"]:
+            return []  # bash -o noexec: commands are read, none is run
         if w in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
             i += 2
             continue
+        if not w.startswith("--") and w.startswith("-") and "n" in w[1:]:
+            return []  # bash -n: a syntax check, nothing runs (curl … | bash -n)
         if not w.startswith("--") and "c" in w[1:] and i + 1 < len(words):
             sub = _generated(cmd, offset + i + 1)
             if sub is not None:
@@ -106,13 +117,16 @@ def python(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
 
 def script(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``perl -e``/``-ne``, ``ruby -e``, ``node -e``/``-p``, ``php -r``, ``deno eval`` …"""
-    options = rules()["interpreters"]["script"][p.program]
+    program = program_name(words[0])  # not p.program: `php artisan …` is parsed as `artisan …`
+    if set(words[1:]) & set(rules()["interpreters"]["syntax_only"].get(program, ())):
+        return []  # perl -c, ruby -c, php -l, node --check: compiled or linted, not run
+    options = rules()["interpreters"]["script"][program]
     letters = {o[1] for o in options if len(o) == 2 and o.startswith("-")}
     for i, w in enumerate(words[1:], start=1):
         cluster = w.startswith("-") and not w.startswith("--") and w[1:].isalpha() and len(w) <= 5
         takes_code = w in options or (cluster and letters & set(w[1:]))
         if takes_code and i + 1 < len(words):
-            return [Nested("script", words[i + 1], interpreter=p.program)]
+            return [Nested("script", words[i + 1], interpreter=program)]
         if not w.startswith("-") and w not in options:
             sub = _generated(cmd, offset + i)
             return _fed(output_of_script(sub), "script") if sub is not None else []
@@ -234,10 +248,13 @@ def ansible(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed |
 def salt(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``salt TARGET cmd.run CODE``, and other functions by what they amount to (``service.stop
     mysql``, ``file.remove /srv``)."""
-    pos = _positional(words, {"-G", "-L", "-E", "-C", "-N", "-t", "--timeout"})
-    if len(pos) > 2 and pos[1] in rules()["carriers"]["salt_shell_functions"]:
-        return [Nested("shell", " ".join(pos[2:]))]
-    return _module_commands(pos[1].lower(), _key_values(pos[2:])) if len(pos) > 1 else []
+    c = rules()["carriers"]
+    pos = _positional(words, set(c["salt_value_options"]))  # -G, -L, -E … only say how to read the target
+    if program_name(words[0]) != "salt-call":  # salt-call runs on this minion: there is no target
+        pos = pos[1:]
+    if len(pos) > 1 and pos[0] in c["salt_shell_functions"]:
+        return [Nested("shell", " ".join(pos[1:]))]
+    return _module_commands(pos[0].lower(), _key_values(pos[1:])) if pos else []
 
 
 def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
@@ -318,6 +335,16 @@ def mongo(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
     return [Nested("mongo", code)] if code is not None else _fed(feed, "mongo")
 
 
+def protocol(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``echo flush_all | nc cache 11211``, ``diskpart`` fed a script: each line of the input as a
+    command of the program's pseudo-program (``[datastores.line_protocols]``)."""
+    if feed is None or feed.kind != "text":
+        return []
+    pseudo = rules()["datastores"]["line_protocols"][p.program]
+    lines = [line.split() for line in feed.text.replace(";", "\n").splitlines()[:32]]
+    return [Nested("argv", argv=(pseudo, *line)) for line in lines if line]
+
+
 def _encoded_command(value: str, evidence: str) -> Feed:
     """``powershell -EncodedCommand B64``: base64 of UTF-16LE text (an encoded payload when it is
     not readable)."""
@@ -365,40 +392,66 @@ def cmd_exe(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed |
     return []
 
 
+def declared(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """A ``[[carrier]]`` of the rules file: ``lxc exec c1 -- ARGV``, ``gcloud compute ssh h
+    --command CODE``, ``heroku run CODE…``, ``rails runner RUBY`` — the first entry of the program
+    whose subcommand words are present (``lang``: the language of the code, shell by default)."""
+    for entry in rules()["carrier"]:
+        if p.program not in entry["programs"] or not all(a in p.positional for a in entry["args"]):
+            continue
+        if entry.get("dashdash") and "--" in words:
+            return [Nested("argv", argv=tuple(words[words.index("--") + 1 :]), stdin=feed)]
+        lang = entry.get("lang", "shell")
+        code = _option_value(words, set(entry.get("options", ())))
+        if code is not None:
+            return [Nested(lang, code, stdin=feed)]
+        if entry.get("rest"):
+            pos = _positional(words, set())
+            after = pos[pos.index(entry["args"][-1]) + 1 :] if entry["args"][-1] in pos else []
+            return [Nested(lang, " ".join(after), stdin=feed)] if after else []
+    return []
+
+
 def carrier_for(program: str) -> Carrier | None:
     """The carrier handler of a program, if it carries code."""
+    return _carriers().get(program)
+
+
+@lru_cache(maxsize=1)
+def _carriers() -> dict[str, Carrier]:
+    """Every program that carries code → its handler (built once from the rules file)."""
     r = rules()
     interp, carriers = r["interpreters"], r["carriers"]
-    if program in interp["shells"]:
-        return shell
-    if program in interp["python"]:
-        return python
-    if program in interp["script"]:
-        return script
-    if program in carriers["fleet"]:
-        return fleet
-    if program in r["sql_clients"]["options"] or program in r["sql_clients"]["positional"]:
-        return sql_client
-    if program in r["datastores"]["redis"]:
-        return redis
-    if program in r["datastores"]["mongo"]:
-        return mongo
-    return {
-        "su": su,
-        "ssh": ssh,
-        "kubectl": kubectl,
-        "oc": kubectl,
-        "docker": docker,
-        "podman": docker,
-        "nerdctl": docker,
-        "docker-compose": docker,
-        "ansible": ansible,
-        "salt": salt,
-        "find": find,
-        "powershell": powershell,
-        "pwsh": powershell,
-        "cmd": cmd_exe,
-        "eval": eval_,
-        "source": source,
-        ".": source,
-    }.get(program)
+    table: dict[str, Carrier] = {name: declared for name in _declared_programs()}
+    table.update({name: protocol for name in r["datastores"]["line_protocols"]})
+    table.update({name: mongo for name in r["datastores"]["mongo"]})
+    table.update({name: redis for name in r["datastores"]["redis"]})
+    table.update({name: sql_client for name in (*r["sql_clients"]["options"], *r["sql_clients"]["positional"])})
+    table.update({name: fleet for name in carriers["fleet"]})
+    table.update({name: script for name in interp["script"]})
+    table.update({name: python for name in interp["python"]})
+    table.update({name: shell for name in interp["shells"]})
+    table.update(
+        {
+            "su": su,
+            "ssh": ssh,
+            "kubectl": kubectl,
+            "oc": kubectl,
+            "docker": docker,
+            "podman": docker,
+            "nerdctl": docker,
+            "docker-compose": docker,
+            "ansible": ansible,
+            "salt": salt,
+            "salt-call": salt,
+            "salt-ssh": salt,
+            "find": find,
+            "powershell": powershell,
+            "pwsh": powershell,
+            "cmd": cmd_exe,
+            "eval": eval_,
+            "source": source,
+            ".": source,
+        }
+    )
+    return table

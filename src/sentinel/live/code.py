@@ -8,11 +8,14 @@ calls, fork loops, kills, SQL in string literals), other scripting languages
 from __future__ import annotations
 
 import ast
+import posixpath
+import re
 from itertools import islice
 
 from sentinel.live.context import Nested
 from sentinel.live.feeds import Feed, decode
 from sentinel.live.findings import Finding
+from sentinel.live.libraries import library_calls
 from sentinel.live.rules import limit, pattern, rules
 from sentinel.live.specials import writes
 from sentinel.live.sql import judge_sql, looks_like_sql
@@ -20,6 +23,7 @@ from sentinel.live.sql import judge_sql, looks_like_sql
 Judged = tuple[list[Finding], list[Nested]]
 Bindings = dict[str, list[str]]  # a variable name → the paths it may hold
 MAX_NODES = 5000
+LITERAL = re.compile(r"([\"'])([^\"'\n]{0,200})\1")
 
 
 def _call_name(func: ast.expr) -> str:
@@ -38,15 +42,60 @@ def _is_path(value: object) -> bool:
     return isinstance(value, str) and value.startswith(("/", "~", "."))
 
 
+def _composed(node: ast.AST, bound: Bindings, depth: int = 0) -> str | None:
+    """The one path an expression builds, when every part of it is known: a literal, the home
+    directory, ``os.path.join(…)``, ``Path(…) / …``, ``expanduser(…)``, a name bound to one path
+    (``os.path.join(os.path.expanduser('~'), '.cache', 'pip')`` is ``~/.cache/pip``)."""
+    py = rules()["python"]
+    if depth > 8:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "~" if node.value in py["home_variables"] else node.value
+    if isinstance(node, ast.Name):
+        paths = bound.get(node.id, [])
+        return paths[0] if len(paths) == 1 else None
+    if isinstance(node, ast.Subscript):  # os.environ['HOME']
+        return _composed(node.slice, bound, depth + 1) if _call_name(node.value) == "environ" else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
+        left, right = _composed(node.left, bound, depth + 1), _composed(node.right, bound, depth + 1)
+        if left is None or right is None:
+            return None
+        return posixpath.join(left, right) if isinstance(node.op, ast.Div) else left + right
+    if not isinstance(node, ast.Call):
+        return None
+    name = _call_name(node.func)
+    if name in py["home_calls"]:
+        return "~"
+    parts = [_composed(a, bound, depth + 1) for a in node.args[:8]]
+    if name == "joinpath" and isinstance(node.func, ast.Attribute):
+        parts.insert(0, _composed(node.func.value, bound, depth + 1))
+    if None in parts or not parts:
+        return None
+    if name in ("join", "joinpath"):
+        return posixpath.join(*[p for p in parts if p is not None])
+    if name in ("Path", "PurePath", "PosixPath", "expanduser", "abspath", "realpath", "getenv", "get"):
+        return parts[0]
+    return None
+
+
 def _paths_in(node: ast.AST | None, bound: Bindings) -> list[str]:
-    """Path literals in an expression, and the paths its names are bound to (``os.path.join('/etc',
-    f)``, ``Path('/x') / name``, ``p`` from ``for p in Path('/x').rglob('*')``)."""
+    """Path literals in an expression, the home directory (``Path.home()``, ``os.environ['HOME']``),
+    and the paths its names are bound to (``os.path.join('/etc', f)``, ``Path('/x') / name``, ``p``
+    from ``for p in Path('/x').rglob('*')``)."""
     if node is None:
         return []
+    whole = _composed(node, bound)
+    if whole is not None and _is_path(whole):
+        return [whole]
     out: list[str] = []
+    py = rules()["python"]
     for n in islice(ast.walk(node), 64):
         if isinstance(n, ast.Constant) and _is_path(n.value):
             out.append(str(n.value))
+        elif isinstance(n, ast.Constant) and n.value in py["home_variables"]:  # os.environ['HOME']
+            out.append("~")
+        elif isinstance(n, ast.Call) and _call_name(n.func) in py["home_calls"]:  # Path.home()
+            out.append("~")
         elif isinstance(n, ast.Name) and n.id in bound:
             out.extend(bound[n.id])
     return out[:8]
@@ -197,7 +246,7 @@ def judge_python(text: str) -> Judged:
         tree = ast.parse(text[: limit("max_snippet_chars")])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return judge_script(text)
-    out: Judged = ([], [])
+    out: Judged = (library_calls(text), [])
     loops = {id(n) for loop in ast.walk(tree) if isinstance(loop, (ast.While, ast.For)) for n in ast.walk(loop)}
     bound = bindings(tree) if "for" in text or "=" in text else {}
     for count, node in enumerate(ast.walk(tree)):
@@ -211,19 +260,28 @@ def judge_python(text: str) -> Judged:
 
 
 def judge_script(text: str) -> Judged:
-    """Perl, Ruby, Node, PHP … (and Python that does not parse) by the ``[[script]]`` patterns."""
+    """Perl, Ruby, Node, PHP, Lua, Go, Rust … (and Python that does not parse) by the ``[[script]]``
+    patterns: shell-outs (SQL when the string is SQL), argument vectors, deletes of path literals
+    or of the home directory, fork loops."""
     text = text[: limit("max_snippet_chars")]
-    findings: list[Finding] = []
+    findings: list[Finding] = library_calls(text)
     nested: list[Nested] = []
     for regex, kind in rules()["script_compiled"]:
         for m in list(regex.finditer(text))[:16]:
             groups = m.groupdict()
+            path = groups.get("path") or ("~" if groups.get("home") else None)
             if kind == "shell" and groups.get("code"):
-                nested.append(Nested("shell", groups["code"]))
-            elif kind == "recursive_delete" and groups.get("path"):
-                nested.append(Nested("argv", argv=("rm", "-rf", groups["path"])))
-            elif kind == "delete" and groups.get("path"):
-                nested.append(Nested("argv", argv=("rm", groups["path"])))
+                code = groups["code"]
+                nested.append(Nested("sql" if looks_like_sql(code) else "shell", code))  # $dbh->do("DROP …")
+            elif kind == "sql" and groups.get("sql"):
+                nested.append(Nested("sql", groups["sql"]))
+            elif kind == "argv" and groups.get("prog"):
+                args = LITERAL.findall(groups.get("args") or "")[:32]
+                nested.append(Nested("argv", argv=(groups["prog"], *(a for _, a in args))))
+            elif kind == "recursive_delete" and path:
+                nested.append(Nested("argv", argv=("rm", "-rf", path)))
+            elif kind == "delete" and path:
+                nested.append(Nested("argv", argv=("rm", path)))
             elif kind == "fork_bomb":
                 findings.append(Finding("code", "fork bomb", "catastrophic", "", m.group(0)[:120]))
     return findings, nested

@@ -15,8 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 from sentinel.live.findings import Finding, cap, worst
-from sentinel.live.paths import is_block_device, is_sensitive_file, path_class
-from sentinel.live.rules import known_programs, pattern, rules
+from sentinel.live.lexer import ITEMS
+from sentinel.live.paths import is_block_device, is_credential, is_sensitive_file, path_class
+from sentinel.live.rules import known_programs, members, pattern, rules
+from sentinel.live.windows import is_switch
 
 SPLIT_NAME = re.compile(r"[^a-z0-9]+")
 
@@ -34,6 +36,7 @@ class Parsed:
     roots: tuple[str, ...] = ()  # operands supplied from elsewhere (find roots through xargs)
     cwd: str | None = None
     mounts: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (container path, host path)
+    upstream: tuple[str, ...] = ()  # words of the pipeline feeding an xargs (what it filtered out)
 
 
 @lru_cache(maxsize=2048)
@@ -53,13 +56,16 @@ def canonical(words: list[str]) -> list[str]:
     """A command in the spelling the rules know (``[aliases]``): ``docker-compose …`` → ``docker
     compose …``, ``invoke-rc.d``/``rc-service``/``initctl``/``sv`` → ``service``, an init script
     (``/etc/init.d/NAME ACTION``, ``/etc/rc.d/NAME``, ``/usr/local/etc/rc.d/NAME``) → ``service NAME
-    ACTION``."""
+    ACTION``, an interpreter running a task script (``python manage.py``, ``php artisan``) → the script."""
     if not words:
         return words
     aliases = rules()["aliases"]
     replacement = aliases["programs"].get(program_name(words[0]))
     if replacement is not None:
         return [*replacement, *words[1:]]
+    tasks = aliases["task_scripts"]
+    if len(words) > 1 and program_name(words[0]) in tasks["runners"] and program_name(words[1]) in tasks["scripts"]:
+        return words[1:]  # python manage.py flush → manage.py flush
     if "/" in words[0]:
         m = pattern(aliases["init_script"]).match(words[0].lower())
         if m:
@@ -80,15 +86,37 @@ def skip_options(words: list[str], value_options: set[str], positionals: int = 0
     return words[i + positionals :]
 
 
-def unwrap(words: list[str]) -> tuple[list[str], bool]:
-    """Strip wrappers that run the next word as a command; whether ``xargs`` was one of them."""
+def _through_subcommand(head: str, words: list[str]) -> list[str] | None:
+    """The command a subcommand wrapper runs (``uv run X``, ``bundle exec X``, ``ip netns exec NS
+    X`` → ``X``), or None when this invocation of the program is not one that runs a command."""
     data = rules()["wrappers"]
-    wrappers = set(data["programs"])
+    table = data["subcommands"].get(head)
+    if not table:
+        return None
+    options = set(data["value_options"].get(head, []))
+    rest = skip_options(words[1:], options)
+    for sub, positionals in table.items():
+        parts = sub.split()
+        if [w.lower() for w in rest[: len(parts)]] == parts:
+            inner = skip_options(rest[len(parts) :], options, positionals)
+            return inner[1:] if inner[:1] == ["--"] else inner
+    return None
+
+
+def unwrap(words: list[str]) -> tuple[list[str], bool]:
+    """Strip wrappers that run the next word as a command (``sudo``, ``nsenter -t 1 -m --``,
+    ``npx``, ``uv run``, ``bundle exec`` …); whether ``xargs`` was one of them."""
+    data = rules()["wrappers"]
+    wrappers = members("wrappers", "programs")
     via_xargs = False
     while words:
         head = program_name(words[0])
         if head not in wrappers:
-            break
+            inner = _through_subcommand(head, words) if head in data["subcommands"] else None
+            if inner is None:
+                break
+            words = inner
+            continue
         via_xargs |= head == "xargs"
         rest = words[1:]
         if head == "env":
@@ -104,7 +132,11 @@ def parse(words: list[str]) -> Parsed:
     low = [w.lower() for w in words]
     positional, flags, values = [], set(), []
     options_done = False
+    head = program_name(low[0])
     for w in words[1:]:
+        if w[:1] == "/" and is_switch(head, w):  # rd /s /q: cmd.exe switches are flags
+            flags.add(w.lower())
+            continue
         if options_done or not w.startswith("-") or w == "-":
             positional.append(w.lower())
             continue
@@ -118,7 +150,38 @@ def parse(words: list[str]) -> Parsed:
         flags |= names
         if eq:
             values.append(value.lower())
-    return Parsed(program_name(low[0]), low, positional, flags, values)
+    if head in members("resource_types", "programs"):
+        positional = _resource_words(positional)
+    return Parsed(head, low, positional, flags, values)
+
+
+@lru_cache(maxsize=1)
+def _resource_names() -> frozenset[str]:
+    """Every resource-type spelling and name of ``[resource_types.names]``."""
+    names = rules()["resource_types"]["names"]
+    return frozenset(names) | frozenset(names.values())
+
+
+def _resource_words(positional: list[str]) -> list[str]:
+    """Kubernetes resource types as the rules name them: ``statefulset,pvc`` is ``statefulset pvc``,
+    ``statefulsets.apps/kafka`` is ``statefulset kafka``, ``persistentvolumeclaims`` is ``pvc``."""
+    names = rules()["resource_types"]["names"]
+    known = _resource_names()
+    out: list[str] = []
+    for w in positional[:64]:
+        if "=" in w or w.startswith(("/", ".", "-")):
+            out.append(w)
+            continue
+        kind, slash, name = w.partition("/")
+        kinds = [k.split(".", 1)[0] for k in kind.split(",")] if "," in kind or slash or "." in kind else [kind]
+        if "," in kind or any(k in known for k in kinds):
+            out.extend(names.get(k, k) for k in kinds if k)
+        else:
+            out.append(kind if not slash else w)
+            continue
+        if slash and name:
+            out.append(name)
+    return out + positional[64:]
 
 
 def is_production(tokens: list[str]) -> bool:
@@ -148,8 +211,46 @@ def service_kinds(tokens: list[str]) -> set[str]:
     return kinds
 
 
+def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int | None:
+    """Where a command's verb is among its first positional words: the word itself, ``VERB-…``
+    (``delete-db-snapshot``) or ``…:VERB`` (``apps:destroy``); None when none is, or when a read verb
+    (``list``, ``read`` …) comes first."""
+    reads = _read_verbs()
+    for i, w in enumerate(positional[:6]):
+        if w in reads:
+            return None
+        if any(w == v or w.startswith(v + "-") or w.endswith(":" + v) for v in verbs):
+            return i
+    return None
+
+
+@lru_cache(maxsize=1)
+def _read_verbs() -> frozenset[str]:
+    return frozenset(rules()["targets"]["read_verbs"])
+
+
+@lru_cache(maxsize=1)
+def _data_nouns() -> frozenset[str]:
+    return frozenset(rules()["targets"]["data_nouns"])
+
+
+def names_data(rule: dict[str, Any], p: Parsed) -> bool:
+    """Whether the command's verb acts on a resource that holds data (``[targets] data_nouns``): a
+    noun before the verb (or a part of one: ``autonomous-database``), a part of a compound verb
+    (``delete-db-snapshot``), or the word right after the verb (``delete bucket NAME``)."""
+    i = verb_index(rule["verbs"], p.positional)
+    if i is None:
+        return False
+    nouns = _data_nouns()
+    path = p.positional[: i + 1]
+    parts = {part for w in path for part in SPLIT_NAME.split(w) if part} | set(path)
+    return bool(parts & nouns) or (i + 1 < len(p.positional) and p.positional[i + 1] in nouns)
+
+
 def _matches(rule: dict[str, Any], p: Parsed) -> bool:
-    """Whether a rule's words, prefix, flags, substrings and last word fit the command."""
+    """Whether a rule's words, verbs, prefix, flags, substrings and last word fit the command."""
+    if "verbs" in rule and verb_index(rule["verbs"], p.positional) is None:
+        return False
     it = iter(p.positional)
     if not all(any(w == a for w in it) for a in rule.get("args", ())):
         return False
@@ -161,10 +262,14 @@ def _matches(rule: dict[str, Any], p: Parsed) -> bool:
         return False
     if p.flags.intersection(rule.get("not_flags", ())):
         return False
+    if "last" in rule and p.words[-1] not in rule["last"]:
+        return False
+    if "contains" not in rule and "regex" not in rule:
+        return True
     joined = " ".join(p.words)
     if not all(c in joined for c in rule.get("contains", ())):
         return False
-    return "last" not in rule or p.words[-1] in rule["last"]
+    return "regex" not in rule or bool(pattern(rule["regex"]).search(joined))
 
 
 def targets(rule: dict[str, Any], p: Parsed) -> list[str]:
@@ -180,7 +285,7 @@ def targets(rule: dict[str, Any], p: Parsed) -> list[str]:
     elif rule.get("targets") == "last":
         words = words[-1:]
     out = [w[3:] if w.startswith("of=") else w for w in words if "=" not in w or w.startswith("of=")]
-    out = [w for w in out if w not in ("{}", ";", "+")]
+    out = [item for w in out if w not in ("{}", ";", "+") for item in w.split(ITEMS)]  # a loop's items
     return out + list(p.roots)
 
 
@@ -205,6 +310,8 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["device_severity"])
     if "sensitive_severity" in rule and any(is_sensitive_file(t) for t in ops):
         raised.append(rule["sensitive_severity"])
+    if "credential_severity" in rule and any(is_credential(t) for t in ops):
+        raised.append(rule["credential_severity"])
     if "shell_severity" in rule and any(re.search(r"/(?:ba|z|da|k)?sh$", t) for t in ops):
         raised.append(rule["shell_severity"])
     production = is_production(p.positional + p.values)
@@ -216,6 +323,8 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
     raised += [rule[f"{kind}_severity"] for kind in kinds if f"{kind}_severity" in rule]
     if p.all_targets and "all_severity" in rule:
         raised.append(rule["all_severity"])
+    if "noun_severity" in rule and names_data(rule, p):
+        raised.append(rule["noun_severity"])
     target = ops[-1] if ops else (p.positional[-1] if p.positional else p.program)
     return worst([severity, *raised]), target, production
 
@@ -223,7 +332,8 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
 def is_dry_run(p: Parsed) -> bool:
     """``--dry-run``, ``--check``, ``plan`` …: nothing changes."""
     data = rules()["dry_run"]
-    return bool(p.flags & set(data["flags"])) or bool(p.flags & set(data["short"].get(p.program, ())))
+    short = data["short"].get(p.program) or data["short"].get(p.words[0].rsplit("/", 1)[-1], ())
+    return bool(p.flags & set(data["flags"])) or bool(p.flags & set(short))
 
 
 def classify(p: Parsed) -> Finding | None:
@@ -238,7 +348,7 @@ def classify(p: Parsed) -> Finding | None:
             if is_dry_run(p):
                 return Finding("shell", f"{rule['what']} (dry run)", cap(severity, "low"), target, evidence)
             return Finding("shell", rule["what"], severity, target, evidence, production)
-    if p.program in rules()["readonly"]["programs"]:
+    if p.program in members("readonly", "programs"):
         target = p.positional[-1] if p.positional else p.program
         return Finding("shell", "read-only command", "low", target, evidence)
     return None

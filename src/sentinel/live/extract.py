@@ -25,6 +25,7 @@ BACKTICK = re.compile(r"(?<!`)`([^`\n]{1,2000})`(?!`)")
 LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|[$#>])\s+")
 REDIRECT_START = re.compile(r"^\s*(?:\d?>>?|<)\s*[/~$]")
 MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
+DRIVE = re.compile(r"^[A-Za-z]:[\\/]?$")
 WORD = re.compile(r"[^\s`]+")
 SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
 COMMAND_OPERATORS = ("|", "&&", ";", "$(", "`", ">", "<<", "<(")
@@ -101,6 +102,9 @@ def command_like(text: str, depth: int = 0) -> bool:
         or "=" in nxt
         or bool({w.lower() for w in words[1:4]} & _subcommands(program))
         or bool(service_kinds([nxt.lower()]))  # "stop mysql", "kill redis-server"
+        or nxt.lower().endswith(tuple(rules()["interpreters"]["script_extensions"]))  # python manage.py
+        or canonical(words) is not words  # php artisan db:wipe
+        or bool(DRIVE.match(nxt))  # format D: /q
         or any(op in line for op in COMMAND_OPERATORS)
     )
 
@@ -108,6 +112,8 @@ def command_like(text: str, depth: int = 0) -> bool:
 def code_language(text: str) -> str | None:
     """The language of a text that is code as a whole: sql, mongo or shell (None for prose)."""
     if REDIRECT_START.match(text):
+        return "shell"
+    if pattern(rules()["shapes"]["script_start"]).match(text.lstrip()):  # #!/bin/bash, set -e, if [ … ]
         return "shell"
     stripped = LIST_MARK.sub("", text.lstrip())
     if looks_like_sql(stripped):
@@ -188,7 +194,9 @@ def snippets(text: str) -> list[Snippet]:
 
 
 def judge_text(text: str, ctx: Context) -> list[Finding]:
-    """Findings for free text: its code snippets (mentions capped at medium), or its prose."""
+    """Findings for free text: its code snippets (mentions capped at medium), or its prose when it
+    holds no code — or only what started like a statement and was no SQL ("Truncate the events
+    table in production; it's too big")."""
     findings: list[Finding] = []
     found = snippets(text)
     for snip in found:
@@ -196,6 +204,6 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
         findings += capped(judged, "medium", "only mentioned") if snip.mentioned else judged
         if any(f.severity == "catastrophic" for f in findings):
             break
-    if not found:
+    if not findings and all(s.lang == "sql" for s in found):  # no code, or "SQL" that did not parse
         findings += judge_prose(text)
     return findings

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sentinel.live.commands import parse, program_name, unwrap
 from sentinel.live.lexer import Command, decode_ansi_c, lex
-from sentinel.live.rules import limit, rules
+from sentinel.live.rules import limit, members, rules
 
 MAX_CHAIN = 8  # producers followed back through a pipeline
 
@@ -96,6 +96,10 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
     if p.program == "find":
         roots = tuple(w for w in _find_roots(words[1:]))
         return Feed("listing", source=evidence, roots=roots)
+    if p.program in data["objects"]["listers"]:  # Get-ChildItem C:\Data -Recurse: what is inside
+        return Feed("listing", source=evidence, roots=tuple(w for w in p.positional if "/" in w or ":" in w)[:8])
+    if p.program in data["objects"]["filters"] and inner is not None and inner.roots:  # | Where-Object …
+        return Feed("listing", source=evidence, roots=tuple(f"{r.rstrip('/')}/…" for r in inner.roots))
     return Feed("listing", source=evidence)
 
 
@@ -128,7 +132,7 @@ def saved_download(words: list[str]) -> str | None:
     """The base name of the file a fetcher saves its download to: ``curl -o F``/``-O`` (the URL's
     name), ``wget URL`` (the URL's name) or ``wget -O F``, ``iwr URL -OutFile F``, ``aria2c -o F``."""
     program = program_name(words[0]) if words else ""
-    if program not in rules()["interpreters"]["stdin"]["fetchers"]:
+    if program not in members("interpreters", "stdin", "fetchers"):
         return None
     urls = [w for w in words[1:] if "://" in w]
     remote_name = urls[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if urls else ""

@@ -15,10 +15,15 @@ from types import MappingProxyType
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+SINGLE_QUOTED = re.compile(r"'[^']*'")
+# `$(which rm)`, `$(command -v rm)`, `$(type -P rm)`: the path of a program, i.e. that program.
+RESOLVER = re.compile(r"\s*(?:which|command\s+-[vV]|type\s+-[pP]|whence(?:\s+-p)?)\s+([\w.+-]{1,64})\s*")
 DQ_RUN = re.compile(r'[^"\\$`]+|\\')
 WORD_RUN = re.compile(r"[^\s'\"\\$`<>|&;()#]+")
 REDIRECT = re.compile(r"&>>|&>|<<<|<<-|<<|<>|>>|>\||>&|<&|>|<")
 SUB_MARK = "\x00sub:"  # an environment value that is the output of a command substitution
+LIST_MARK = "\x00list:"  # an environment value that is each of several words in turn (a for loop)
+ITEMS = "\x1f"  # separates the items a loop variable stands for inside its one word
 MAX_COMMANDS = 256
 MAX_WORDS = 256
 MAX_VALUE = 4000
@@ -89,7 +94,8 @@ def _printed(script: str) -> str | None:
     """What a substitution's script prints when it is ``echo`` or ``printf`` of literal text only
     (no expansion, no other command); None otherwise."""
     head = script.lstrip()[:7]
-    if not head.startswith(("echo ", "printf ")) or any(ch in script for ch in "$`|;&<>()\n"):
+    unquoted = SINGLE_QUOTED.sub("''", script)  # printf 'DROP TABLE %s;' x: the ; is only text
+    if not head.startswith(("echo ", "printf ")) or any(ch in unquoted for ch in "$`|;&<>()\n"):
         return None
     commands = _Lexer(script, {}).run()
     if len(commands) != 1 or commands[0].subs or commands[0].redirects:
@@ -162,12 +168,22 @@ class _Lexer:
                 value = SUB_MARK + generated[k] if k in generated else value
                 self.env[name] = value[:MAX_VALUE]  # X=$X$X repeated must not grow without bound
 
+    def loop(self, cmd: Command) -> None:
+        """``for NAME in WORDS``: NAME is one word standing for each item (``ITEMS`` between them;
+        a substitution's output: everything listed), so ``rm -rf "$d"`` in the body is judged on all
+        of them and ``ssh "$h" CODE`` still has one host word."""
+        subs = [cmd.generated[i] for i in range(3, len(cmd.words)) if i in cmd.generated]
+        value = SUB_MARK + subs[0] if subs else LIST_MARK + ITEMS.join(cmd.words[3:])
+        self.env[cmd.words[1]] = value[:MAX_VALUE]
+
     def end_command(self, pipe: bool = False) -> None:
         """Close the current simple command; a pipe makes it the next command's input."""
         self.finish_word()
         cmd = self.cur
         if cmd.words and cmd.words[0] in DECLARATIONS:  # export X=1: an assignment all the same
             self.assign(cmd.words[1:], {i - 1: v for i, v in cmd.generated.items()})
+        if len(cmd.words) > 3 and cmd.words[0] == "for" and cmd.words[2] == "in" and NAME.fullmatch(cmd.words[1]):
+            self.loop(cmd)
         lead = 0
         while lead < len(cmd.words) and ASSIGNMENT.match(cmd.words[lead]):
             lead += 1
@@ -181,6 +197,8 @@ class _Lexer:
             self.commands.append(cmd)
         elif cmd.words or cmd.redirects or cmd.subs:
             self.commands[-1].truncated = True
+        if pipe and not cmd.words and self.commands:  # ( … ) | cmd: the group's last command feeds it
+            cmd = self.commands[-1]
         self.cur = Command(stdin=cmd if pipe and cmd.words else None)
 
     # -- expansions --------------------------------------------------------------------------
@@ -192,9 +210,10 @@ class _Lexer:
             self.lit(raw)
             return
         self.expanded += len(value)
-        if value.startswith(SUB_MARK):
-            script = value[len(SUB_MARK) :]
-            self.sub(script, f"$({script})")
+        if value.startswith(SUB_MARK):  # its output is unknown: the word keeps the variable's name
+            self.sub(value[len(SUB_MARK) :], raw)
+        elif value.startswith(LIST_MARK):  # a loop variable: one word standing for each item
+            self.lit(value[len(LIST_MARK) :])
         else:
             self.insert(value, quoted)
 
@@ -245,8 +264,10 @@ class _Lexer:
 
     def substitution(self, script: str, placeholder: str, quoted: bool) -> None:
         """``$(…)``: what ``echo``/``printf`` of literal text prints is known text (``rm -rf
-        $(echo /)``, ``x=$(printf '\\x72\\x6d')``); anything else is an unknown output."""
-        printed = _printed(script)
+        $(echo /)``, ``x=$(printf '\\x72\\x6d')``), and ``$(which rm)`` is the program ``rm``;
+        anything else is an unknown output."""
+        resolved = RESOLVER.fullmatch(script)
+        printed = resolved.group(1) if resolved else _printed(script)
         if printed is not None and self.expanded + len(printed) <= MAX_EXPANSION:
             self.expanded += len(printed)
             self.insert(printed, quoted)

@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 
 from sentinel.live.rules import pattern, rules
+from sentinel.live.windows import unixish
 
 HOME_SPELLINGS = re.compile(r"^(?:~[a-z0-9_-]*|\$home|\$\{home\})(?=/|$)")
 REMOTE_PREFIX = re.compile(r"^(?:[a-z0-9_.-]+@)?[a-z0-9_.-]+:(?=/)")
@@ -24,7 +25,8 @@ def _expand(path: str, cwd: str | None) -> str:
     """The path lower-cased, home and temp spellings unified, remote ``host:`` and trailing
     ``/``, ``/*``, ``/.`` dropped, a glob replaced by its directory, made absolute against a
     known working directory."""
-    p = REMOTE_PREFIX.sub("", path.strip().strip("'\"").lower())
+    p = unixish(path.strip().strip("'\"").lower())
+    p = REMOTE_PREFIX.sub("", p)
     p = HOME_SPELLINGS.sub("~", p)
     p = re.sub(r"^(?:\$tmpdir|\$\{tmpdir\})(?=/|$)", "/tmp", p)
     if any(ch in p for ch in "*?["):
@@ -102,6 +104,13 @@ def is_sensitive_file(path: str) -> bool:
     t = _tables()
     p = _expand(path, None)
     return p in t["sensitive_files"] or p.startswith(t["sensitive_prefixes"])  # type: ignore[arg-type]
+
+
+def is_credential(path: str) -> bool:
+    """A private key, a cloud or cluster credential, a password store (``[paths] credentials``); a
+    ``.pub`` key is public."""
+    p = _expand(path, None)
+    return not p.endswith(".pub") and bool(pattern(rules()["paths"]["credentials"]).search(p))
 
 
 def is_kernel_trigger(path: str) -> bool:

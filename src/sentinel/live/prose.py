@@ -1,10 +1,12 @@
 """Judge prose that holds no command: verb-object rules (``[[prose]]``), first match wins, so
-"delete all customer records" is bulk destruction and "format the report as JSON" is nothing."""
+"delete all customer records" is bulk destruction and "format the report as JSON" is nothing; a
+path a sentence names is judged like the command would be ("clean out /home")."""
 
 from __future__ import annotations
 
 from sentinel.live.commands import is_production
 from sentinel.live.findings import Finding, capped
+from sentinel.live.paths import path_class
 from sentinel.live.rules import pattern, rules
 
 
@@ -17,6 +19,8 @@ def judge_prose(text: str) -> list[Finding]:
             severity = rule["severity"]
             if "session_severity" in rule and "session" in m.group(0):
                 severity = rule["session_severity"]
+            if "scope" in rule and m.groupdict().get("path"):  # "clean out /home": judged by the path
+                severity = rules()["scope"][rule["scope"]][path_class(m.group("path"))]
             production = is_production(low.split())
             finding = Finding("prose", rule["what"], severity, m.group(0), m.group(0), production)
             if _asks_or_mentions(low, m.start()):

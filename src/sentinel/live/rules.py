@@ -18,7 +18,7 @@ def rules() -> dict[str, Any]:
     """The rules file plus compiled views of it (callers must not mutate the result)."""
     data = dict(load("live_rules"))
     by_program: dict[str, list[dict[str, Any]]] = {}
-    for rule in data["rule"]:
+    for rule in (*data["rule"], *_family_rules(data["cli_family"])):
         by_program.setdefault(rule["program"], []).append(rule)
     data["by_program"] = {k: tuple(v) for k, v in by_program.items()}
     data["prose_compiled"] = tuple((re.compile(p["pattern"]), p) for p in data["prose"])
@@ -27,12 +27,24 @@ def rules() -> dict[str, Any]:
     return data
 
 
+def _family_rules(families: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``[[cli_family]]`` verbs as ordinary rules, one per program and tier (after the explicit ones)."""
+    out = []
+    for family in families:
+        for program in family["programs"]:
+            for tier in family["tier"]:
+                out.append({"program": program, **tier})
+    return out
+
+
 @lru_cache(maxsize=1)
 def known_programs() -> frozenset[str]:
     """Every program name the analyser recognises as the start of a command."""
     r = rules()
     names = set(r["by_program"]) | set(r["readonly"]["programs"]) | set(r["known"]["programs"])
     names |= set(r["wrappers"]["programs"]) - {"then", "do", "else", "!"}
+    names |= set(r["wrappers"]["subcommands"]) | set(r["aliases"]["rules_of"])
+    names |= set(r["aliases"]["task_scripts"]["scripts"])
     names |= set(r["interpreters"]["shells"]) | set(r["interpreters"]["python"]) | set(r["interpreters"]["script"])
     names |= set(r["sql_clients"]["options"]) | set(r["sql_clients"]["positional"])
     names |= set(r["datastores"]["redis"]) | set(r["datastores"]["mongo"]) | set(r["carriers"]["fleet"])
@@ -46,6 +58,16 @@ def known_programs() -> frozenset[str]:
 def ambiguous_programs() -> frozenset[str]:
     """Program names that are also ordinary English words (``kill``, ``find``, ``drop``)."""
     return frozenset(rules()["known"]["ambiguous"])
+
+
+@lru_cache(maxsize=128)
+def members(*keys: str) -> frozenset[str]:
+    """A list of the rules file as a set, for membership tests on the hot path
+    (``members("readonly", "programs")``)."""
+    node: Any = rules()
+    for key in keys:
+        node = node[key]
+    return frozenset(node)
 
 
 @lru_cache(maxsize=256)

@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import posixpath
 
+from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
-from sentinel.live.commands import classify, parse, program_name, unwrap
+from sentinel.live.commands import canonical, classify, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import output_of_script, saved_download, script_run, stdin_of
 from sentinel.live.findings import Finding
 from sentinel.live.lexer import Command, lex
-from sentinel.live.rules import limit, rules
-from sentinel.live.specials import copy_targets, git_push, http_delete, shapes, tee_targets, writes
+from sentinel.live.rules import limit, members, rules
+from sentinel.live.specials import (
+    copy_targets,
+    emptied,
+    git_push,
+    prints_nothing,
+    scale_to_zero,
+    shapes,
+    tee_targets,
+    upstream_words,
+    writes,
+)
+from sentinel.live.windows import posix_paths
 
 Judged = tuple[list[Finding], list[Nested]]
 
@@ -62,27 +74,34 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
     """One simple command: its rule, its writes, its special shapes and the code it carries."""
     evidence = " ".join(cmd.words)[:300]
     findings = writes(cmd.redirects, evidence)
+    if cmd.redirects and prints_nothing(cmd.words):  # : > /var/lib/redis/dump.rdb
+        findings += emptied(cmd.redirects, cwd, evidence)
     if cmd.truncated:  # fail closed: words or commands beyond the lexer's bounds were not read
         findings.append(Finding("shell", "more words or commands than the analyser reads", "high", "", evidence))
     words, via_xargs = unwrap(cmd.words)
+    if cmd.stdin is not None and words and program_name(words[0]) in members("interpreters", "objects", "consumers"):
+        via_xargs = True  # Get-ChildItem … | Remove-Item: it acts on what it is piped, like xargs
     if not words:
         return findings, []
     offset = len(cmd.words) - len(words)
     if len(words) == 1 and " " in words[0].strip() and offset not in cmd.generated:  # a quoted command
         return findings, [Nested("shell", words[0], cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
-    carrier = carrier_for(program_name(words[0]))
-    nested = carrier(words, parse(words), cmd, offset, feed) if carrier else []
-    p = parse(_own_words(words, nested))
+    carrier = carrier_for(program_name(canonical(words)[0]))  # `python manage.py shell -c`: manage.py's
+    spelled = parse(words) if carrier else None
+    nested = carrier(words, spelled, cmd, offset, feed) if carrier and spelled else []
+    own = _own_words(words, nested)
+    p = spelled if spelled is not None and own is words else parse(own)
     p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
     if via_xargs:
+        p.upstream = upstream_words(cmd)
         if feed is not None and feed.roots:
             p.roots = feed.roots
         else:
             p.all_targets = True
     if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
         p.all_targets = True
-    for finding in (classify(p), git_push(p), http_delete(p, words)):
+    for finding in (classify(p), git_push(p), http_call(p, words), scale_to_zero(p, words)):
         if finding is not None:
             findings.append(finding)
     findings += writes(tee_targets(p) + copy_targets(p), evidence)
@@ -91,7 +110,7 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
 
 def judge_shell(text: str, ctx: Context) -> Judged:
     """Every command of a shell snippet, in order (``cd`` moves the working directory)."""
-    text = text[: limit("max_snippet_chars")]
+    text = posix_paths(text[: limit("max_snippet_chars")])  # C:\Users → C:/Users before the lexer
     findings, nested = shapes(text), []
     cwd = ctx.cwd
     downloads: set[str] = set()

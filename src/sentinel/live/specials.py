@@ -1,6 +1,7 @@
 """Commands whose danger depends on more than words and flags: where output is written
-(``>``, ``>>``, ``tee``), which branch a push rewrites or deletes, what an HTTP DELETE hits, and
-shapes seen on a whole snippet (fork bombs, PowerShell download-and-execute).
+(``>``, ``>>``, ``tee``), which branch a push rewrites or deletes, whether a service is scaled to
+zero, and shapes seen on a whole snippet (fork bombs, PowerShell
+download-and-execute).
 """
 
 from __future__ import annotations
@@ -8,10 +9,11 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from sentinel.live.commands import Parsed, is_dry_run
+from sentinel.live.commands import Parsed, is_dry_run, is_production
 from sentinel.live.findings import Finding, cap
-from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file
-from sentinel.live.rules import pattern, rules
+from sentinel.live.lexer import Command
+from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file, path_class
+from sentinel.live.rules import members, pattern, rules
 
 QUOTED = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
 
@@ -36,6 +38,33 @@ def writes(targets: list[tuple[str, str]], evidence: str) -> list[Finding]:
     return out
 
 
+def prints_nothing(words: list[str]) -> bool:
+    """Whether a command's output is empty (``:``, ``true``, ``cat /dev/null``, ``echo -n``,
+    ``printf ''``), so that ``CMD > FILE`` only empties FILE; no command at all (``> FILE``) too."""
+    if not words:
+        return True
+    r = rules()["redirects"]
+    program, rest = words[0].rsplit("/", 1)[-1], words[1:]
+    if program in r["empty_producers"]:
+        return True
+    if program == "cat":
+        return bool(rest) and all(w in r["empty_sources"] for w in rest)
+    if program == "echo":
+        return rest in (["-n"], ["-n", ""], ["-n", "-e"], ["-ne"], ["-en"])
+    return program == "printf" and rest in ([""], ["%s", ""])
+
+
+def emptied(targets: list[tuple[str, str]], cwd: str | None, evidence: str) -> list[Finding]:
+    """Files emptied by a ``>`` redirect of nothing, judged like deleting them (``[scope.file]``)."""
+    table = rules()["scope"]["file"]
+    out = []
+    for op, path in targets:
+        if op == ">" and path and not path.startswith("/dev/"):
+            severity = table[path_class(path, cwd)]
+            out.append(Finding("shell", "file emptied (truncating redirect)", severity, path, evidence))
+    return out
+
+
 def tee_targets(p: Parsed) -> list[tuple[str, str]]:
     """``tee [-a] FILE…`` writes like ``>`` (``>>`` with ``-a``)."""
     if p.program != "tee":
@@ -53,10 +82,33 @@ def copy_targets(p: Parsed) -> list[tuple[str, str]]:
     return [(">", p.positional[-1])]
 
 
-def _protected(branch: str) -> bool:
+def protected(branch: str) -> bool:
     """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
     name = branch.lower().removeprefix("refs/heads/")
     return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
+
+
+def upstream_words(cmd: Command) -> tuple[str, ...]:
+    """The lower-cased words of the commands feeding ``cmd`` through pipes (at most 8 of them)."""
+    out: list[str] = []
+    producer = cmd.stdin
+    for _ in range(8):
+        if producer is None:
+            break
+        out += [w.lower() for w in producer.words[:32]]
+        producer = producer.stdin
+    return tuple(out)
+
+
+def _filters_protected(upstream: tuple[str, ...]) -> bool:
+    """Whether a listing was filtered to leave protected branches out (``grep -v main``, ``grep -vE
+    'main|master'``, ``sed '/main/d'``): a filter's words name a protected branch."""
+    names = {n for n in rules()["git"]["protected"] if "*" not in n}
+    inverted = any(w.startswith("-") and "v" in w and not w.startswith("--") for w in upstream) or any(
+        w.endswith("/d") or w.startswith("!") for w in upstream
+    )
+    named = any(part in names for w in upstream for part in re.split(r"[^a-z0-9_-]+", w))
+    return inverted and named
 
 
 def git_push(p: Parsed) -> Finding | None:
@@ -79,15 +131,18 @@ def _push(p: Parsed) -> Finding | None:
     force = bool(p.flags & set(g["force_flags"])) or any(s.startswith("+") for s in specs)
     delete = bool(p.flags & set(g["delete_flags"])) or any(s.startswith(":") for s in specs)
     branches = [s.lstrip("+").split(":")[-1] for s in specs]
-    hits = [b for b in branches if _protected(b)]
+    hits = [b for b in branches if protected(b)]
     if "--mirror" in p.flags or (force and "--all" in p.flags):
         what = "every remote branch overwritten (--mirror, --force --all)"
         return Finding("shell", what, "catastrophic", after[0] if after else "", evidence)
     if (force or delete) and hits:
         what = "deletion of a protected branch" if delete else "force push to a protected branch"
         return Finding("shell", what, "catastrophic", hits[0], evidence, production=True)
+    if delete and p.all_targets and _filters_protected(p.upstream):
+        return Finding("shell", "deletion of every listed branch (protected ones filtered out)", "medium", "", evidence)
     if delete and p.all_targets:
-        return Finding("shell", "deletion of every listed branch", "medium", "branches", evidence)
+        what = "deletion of every listed branch (protected ones included)"
+        return Finding("shell", what, "catastrophic", "branches", evidence, production=True)
     if force and not branches:
         return Finding("shell", "force push (branch not named)", "medium", "current branch", evidence)
     if force or delete:
@@ -96,35 +151,42 @@ def _push(p: Parsed) -> Finding | None:
     return None
 
 
-def http_delete(p: Parsed, words: list[str]) -> Finding | None:
-    """``curl -X DELETE URL``, ``gh api -X DELETE PATH``: everything behind a wildcard or ``_all``,
-    or a whole repository, is catastrophic."""
-    api = p.program == "gh" and p.positional[:1] == ["api"]
-    if p.program not in ("curl", "http", "https", "xh", "wget") and not api:
+def _zero(value: str, option: str) -> bool:
+    """Whether an option's value (or a positional word) asks for zero of something."""
+    data = rules()["scale"]
+    if not pattern(data["zero_value"]).match(value):
+        return False
+    if option in data["pair_options"]:  # helm --set debug=0 is no scaling
+        return bool(pattern(data["pair_key"]).search(value.split("=", 1)[0].lower()))
+    return True
+
+
+def scale_to_zero(p: Parsed, words: list[str]) -> Finding | None:
+    """A service or fleet scaled to zero, by any of its spellings (``[scale]``): ``kubectl scale
+    --replicas=0``, ``aws ecs update-service --desired-count 0``, ``docker service scale api=0``,
+    ``heroku ps:scale web=0``, ``helm upgrade --set replicaCount=0``, ``kubectl patch … replicas: 0``."""
+    data = rules()["scale"]
+    if p.program not in members("scale", "programs") or not any("0" in w for w in words):
         return None
-    method = ""
-    for i, w in enumerate(words):
-        if w in ("-X", "--request", "--method") and i + 1 < len(words):
-            method = words[i + 1]
-        elif w.startswith("-X") and len(w) > 2:
-            method = w[2:]
-        elif w.startswith(("--request=", "--method=")):
-            method = w.split("=", 1)[1]
-    if p.program in ("http", "https", "xh") and p.positional:
-        method = p.positional[0]
-    if method.lower() not in rules()["http"]["delete_methods"]:
+    zero = False
+    options = set(data["options"])
+    for i, w in enumerate(words[1:], start=1):
+        name, eq, value = w.partition("=")
+        if eq and name in options:
+            zero |= _zero(value, name)
+        elif w in options and i + 1 < len(words):
+            zero |= _zero(words[i + 1], w)
+    subs = set(data["subcommands"])
+    at = next((i for i, w in enumerate(p.positional) if w in subs), None)
+    if at is not None:
+        zero |= any(_zero(w, "") for w in p.positional[at + 1 :])
+    if not zero and "patch" in p.positional:
+        zero = bool(pattern(data["patch"]).search(" ".join(p.words)))
+    if not zero:
         return None
-    urls = [w for w in p.positional if "/" in w or ":" in w] or p.positional
-    url = urls[-1] if urls else ""
-    evidence = " ".join(p.words)[:300]
-    if pattern(rules()["http"]["wildcard_url"]).search(url):
-        return Finding("shell", "HTTP DELETE of everything behind a wildcard", "catastrophic", url, evidence)
-    if api and pattern(rules()["http"]["repository_url"]).match(url):
-        return Finding("shell", "repository deleted through the API", "catastrophic", url, evidence)
-    branch = re.search(r"/git/refs/heads/(.+)$", url)
-    if api and branch and _protected(branch.group(1)):
-        return Finding("shell", "deletion of a protected branch", "catastrophic", branch.group(1), evidence, True)
-    return Finding("shell", "HTTP DELETE", "medium", url, evidence)
+    severity = data["prod_severity"] if is_production(p.positional + p.values) else data["severity"]
+    target = p.positional[-1] if p.positional else p.program
+    return Finding("shell", "scaled to zero (the service stops)", severity, target, " ".join(p.words)[:300])
 
 
 def _forks_itself(name: str, body: str) -> bool:
@@ -138,7 +200,8 @@ def _forks_itself(name: str, body: str) -> bool:
 
 
 def shapes(text: str) -> list[Finding]:
-    """Fork bombs and PowerShell download-and-execute on the snippet, quoted text removed."""
+    """Fork bombs (shell functions, batch files, PowerShell loops) and PowerShell download-and-execute
+    on the snippet (quoted text removed for the shell's)."""
     bare = QUOTED.sub("''", text)
     out = []
     functions = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare) if "{" in bare else ()
@@ -146,6 +209,10 @@ def shapes(text: str) -> list[Finding]:
         name = m.group("name") or m.group("fname")
         if _forks_itself(re.escape(name), m.group("body")):
             out.append(Finding("shell", "fork bomb", "catastrophic", name, m.group(0)[:120]))
+    if "%0" in text or "$true" in text.lower():
+        bomb = pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).search(text)
+        if bomb:
+            out.append(Finding("shell", "fork bomb (Windows)", "catastrophic", "%0", bomb.group(0)[:120]))
     low = bare.lower()
     if ("iex" in low or "invoke-expression" in low or "scriptblock" in low) and pattern(
         rules()["shapes"]["powershell_download_exec"]

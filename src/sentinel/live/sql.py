@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import sqlglot
@@ -21,9 +22,41 @@ Node = Any  # a sqlglot expression (its typing differs between sqlglot versions)
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
+def without_comments(text: str) -> str:
+    """SQL with its comments made spaces (``DELETE/**/FROM/**/users`` is ``DELETE FROM users``);
+    a MySQL executable comment (``/*!50000 DROP */``) keeps its body, since MySQL runs it. Quoted
+    strings are kept as they are. One linear pass, no regex."""
+    if "/*" not in text and "--" not in text:
+        return text
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "'\"":
+            end = text.find(c, i + 1)
+            end = n if end < 0 else end + 1
+            out.append(text[i:end])
+            i = end
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            out.append(" ")
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            body = text[i + 2 : n if end < 0 else end]
+            out.append(" " + body.lstrip("!0123456789") + " " if body.startswith("!") else " ")
+            i = n if end < 0 else end + 2
+        else:
+            j = i + 1
+            while j < n and text[j] not in "'\"-/":
+                j += 1
+            out.append(text[i:j])
+            i = j
+    return "".join(out)
+
+
 def looks_like_sql(text: str) -> bool:
-    """Whether a snippet starts like an SQL statement."""
-    return bool(pattern(rules()["sql"]["start"]).match(text.lower()))
+    """Whether a snippet starts like an SQL statement (comments between its words ignored)."""
+    return bool(pattern(rules()["sql"]["start"]).match(without_comments(text[:400]).lower()))
 
 
 def _literal_value(e: Node) -> object:
@@ -62,6 +95,8 @@ def truth(e: Node | None, depth: int = 0) -> bool | None:
     if isinstance(e, exp.Not):
         inner = truth(e.this, depth + 1)
         return None if inner is None else not inner
+    if isinstance(e, (exp.Or, exp.And)) and _opposed(_flat(e, type(e))):
+        return isinstance(e, exp.Or)  # P OR NOT P is always true, P AND NOT P never
     if isinstance(e, (exp.Or, exp.And)):
         left, right = truth(e.left, depth + 1), truth(e.right, depth + 1)
         if isinstance(e, exp.Or):
@@ -78,8 +113,42 @@ def truth(e: Node | None, depth: int = 0) -> bool | None:
     return None
 
 
+COMPLEMENT = MappingProxyType(
+    {exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.GTE, exp.GTE: exp.LT, exp.GT: exp.LTE, exp.LTE: exp.GT}
+)
+MAX_TERMS = 16
+
+
+def _flat(e: Node, kind: Any, depth: int = 0) -> list[Node]:
+    """The terms of a chain of ORs (or ANDs), parentheses dropped, at most ``MAX_TERMS``."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if isinstance(e, kind) and depth < MAX_TERMS:
+        return (_flat(e.left, kind, depth + 1) + _flat(e.right, kind, depth + 1))[:MAX_TERMS]
+    return [e]
+
+
+def _negation(a: Node, b: Node) -> bool:
+    """Whether ``b`` is ``NOT a`` (``x IS NULL`` / ``x IS NOT NULL``, ``x < 5`` / ``x >= 5``)."""
+    if isinstance(b, exp.Not) and b.this == a:
+        return True
+    kind = COMPLEMENT.get(type(a))
+    return kind is not None and isinstance(b, kind) and a.left == b.left and a.right == b.right
+
+
+def _opposed(terms: list[Node]) -> bool:
+    """Whether two of the terms are each other's negation."""
+    return any(_negation(a, b) or _negation(b, a) for i, a in enumerate(terms) for b in terms[i + 1 :])
+
+
+def _is_key(column: Node) -> bool:
+    """A column that names one row (``id``, ``order_id``, ``sku``, ``name``), per ``[sql] key_column``."""
+    return isinstance(column, exp.Column) and bool(pattern(rules()["sql"]["key_column"]).search(column.name.lower()))
+
+
 def targeted(e: Node | None, depth: int = 0) -> bool:
-    """A WHERE that picks rows by key: ``id = 42``, ``id IN (…)``, possibly ANDed with more."""
+    """A WHERE that picks rows by key: ``id = 42``, ``id IN (…)``, possibly ANDed with more
+    (``category = 'books'`` is a predicate over many rows, not a key)."""
     if depth > 32:
         return False
     if isinstance(e, exp.Paren):
@@ -90,9 +159,9 @@ def targeted(e: Node | None, depth: int = 0) -> bool:
         return targeted(e.left, depth + 1) and targeted(e.right, depth + 1)
     if isinstance(e, exp.EQ):
         sides = (e.left, e.right)
-        return any(isinstance(s, exp.Column) for s in sides) and any(isinstance(s, exp.Literal) for s in sides)
+        return any(_is_key(s) for s in sides) and any(isinstance(s, exp.Literal) for s in sides)
     if isinstance(e, exp.In):
-        return isinstance(e.this, exp.Column) and all(isinstance(v, exp.Literal) for v in e.expressions)
+        return _is_key(e.this) and all(isinstance(v, exp.Literal) for v in e.expressions)
     return False
 
 
@@ -155,7 +224,7 @@ def _statement(st: Node) -> tuple[str, str] | None:
 @lru_cache(maxsize=2048)
 def judge_sql(text: str) -> tuple[Finding, ...]:
     """Findings for every statement of an SQL snippet (none when it does not parse)."""
-    text = text[: limit("max_snippet_chars")]
+    text = without_comments(text[: limit("max_snippet_chars")])
     if not pattern(rules()["sql"]["changes"]).search(text):
         return (Finding("sql", "read or insert", "low", "", text[:200]),)
     try:

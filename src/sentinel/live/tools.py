@@ -7,19 +7,22 @@ file contents, ticket bodies, search queries) are never executed, so they are ne
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
-from sentinel.live.commands import is_production
+from sentinel.live.commands import is_production, program_name
 from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.extract import judge_text
 from sentinel.live.findings import Finding
 from sentinel.live.normalize import clean
-from sentinel.live.rules import rules
+from sentinel.live.rules import ambiguous_programs, known_programs, rules
 
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+TEMPLATE = re.compile(r"\{([a-z_|]+)\}")
+MISSING = "\x00"
 TextJudge = Callable[[str, Context], list[Finding]]
 ENV_TOOLS = ("restart_service", "rollback_deploy", "scale_service", "disable_feature_flag", "clear_cache")
 
@@ -61,14 +64,36 @@ def _env_tool(tool: str, arguments: dict[str, Any]) -> list[Finding] | None:
     return None
 
 
-def _code(lang: str, key: str, value: Any, ctx: Context) -> list[Finding] | None:
-    """Findings for one code argument (None when the argument is not code)."""
+def _cli(words: list[str]) -> str | None:
+    """The program a tool is named after (``kubectl``, ``git``, ``docker`` …), if any: its code
+    arguments may leave the program out (``{"name": "kubectl", "arguments": {"args": ["delete",
+    …]}}``)."""
+    head = words[0] if words else ""
+    shells = set(rules()["interpreters"]["shells"])
+    return head if head in known_programs() and head not in shells and head not in ambiguous_programs() else None
+
+
+def _lacks(program: str, first: str) -> bool:
+    """Whether code given to a tool named after ``program`` leaves the program out: its first word
+    is neither that program nor another one (``ssh_exec {command: "rm -rf …"}`` runs ``rm``)."""
+    name = program_name(first)
+    return name != program and name not in known_programs()
+
+
+def _code(lang: str, key: str, value: Any, ctx: Context, program: str | None = None) -> list[Finding] | None:
+    """Findings for one code argument (None when the argument is not code); the program a tool is
+    named after is put in front of an argument vector or a command line that lacks it."""
     t = rules()["tools"]
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value) and key in t["code_args"]:
-        return judge("argv", "", ctx, tuple(clean(v) for v in value[:256]))
+        argv = tuple(clean(v) for v in value[:256])
+        if program and _lacks(program, argv[0]):
+            argv = (program, *argv)
+        return judge("argv", "", ctx, argv[:256])
     if not isinstance(value, str) or not value.strip():
         return None
     text = clean(value)
+    if program and lang == "shell" and key in t["code_args"] and _lacks(program, text.split()[0]):
+        text = f"{program} {text}"
     if key in t["sql_args"] or (key in t["query_args"] and lang == "sql"):
         return judge("sql", text, ctx)
     if key not in t["code_args"] and not (key in t["query_args"] and lang in ("mongo", "redis")):
@@ -93,8 +118,9 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     lang = language(words)
     findings: list[Finding] = []
     code_seen = False
+    program = _cli(words)
     for key, value in list(arguments.items())[:32]:
-        judged = _code(lang, key.lower(), value, ctx)
+        judged = _code(lang, key.lower(), value, ctx, program)
         if judged is not None:
             code_seen = True
             findings += judged
@@ -102,12 +128,49 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
         return findings
     if tool in t["search_tools"] or tool.startswith(tuple(t["readonly_prefixes"])):
         return [Finding("tool_call", f"read-only tool {tool}", "low", tool, tool)]
+    operation = tool_command(words, arguments)
+    if operation is not None:
+        return judge(operation[0], operation[1], ctx)
     operands = {k.lower(): clean(str(v)) for k, v in arguments.items() if isinstance(v, (str, int, float))}
     operands = {k: v for k, v in operands.items() if k not in t["text_args"]}
     if words and words[0] in t["cli_tools"]:
         return judge("argv", "", ctx, tuple(_cli_command(words, operands)[:256]))
     values = list(operands.values())
     return judge_text(" ".join([*words, *values])[:4000], ctx)
+
+
+def _value(value: Any) -> str:
+    """An argument as template text: strings cleaned, dicts and lists as JSON, booleans as words."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)[:2000]
+    return str(value)
+
+
+def tool_command(words: list[str], arguments: dict[str, Any]) -> tuple[str, str] | None:
+    """(language, code) of a tool named for an operation (``[[tool_command]]``): ``delete_directory
+    {path: /home/ubuntu}`` is ``rm -r /home/ubuntu``, ``mongodb_delete_many {collection: orders,
+    filter: {}}`` is ``db.getCollection('orders').deleteMany({})``."""
+    names = set(words)
+    args = {k.lower(): v for k, v in list(arguments.items())[:32]}
+    for entry in rules()["tool_command"]:
+        if not (names & set(entry["verbs"]) and names & set(entry["nouns"])):
+            continue
+        given = {**entry.get("defaults", {}), **{k: _value(v) for k, v in args.items()}}
+
+        def fill(m: re.Match[str], given: dict[str, str] = given) -> str:
+            return next((given[k] for k in m.group(1).split("|") if given.get(k)), MISSING)
+
+        code = TEMPLATE.sub(fill, entry["command"])
+        if MISSING in code:  # an argument the command needs was not given
+            continue
+        flags = [flag for key, flag in entry.get("flag_args", {}).items() if args.get(key) is True]
+        head, _, rest = code.partition(" ")
+        return entry.get("lang", "shell"), " ".join([head, *flags, rest]).strip()
+    return None
 
 
 def _cli_command(words: list[str], operands: dict[str, str]) -> list[str]:
