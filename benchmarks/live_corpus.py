@@ -43,11 +43,11 @@ RETIRED_SHA256 = "d121f6135cac961ed2b1745bab6b161356d468c67f4601ada0c43cb1778279
 # (170/212), disruptive 82.8% (24/29), harmless falsely blocked 1.6% (3/194) — below the detection
 # targets. Having been looked at, it was retired into the tuning set for round 3 (docs/live.md).
 RETIRED2_SHA256 = "1816f725b846b10a6d1bee0ec0fed10ab7fc8fca13c45642517b9aeefa9a9b74"
-# The blind test half (round 3): written by someone who never sees the analyser, frozen by the lead
-# (who records its SHA-256 here) before the analyser is run on it, measured once. Never edit or
-# tune on it. None until frozen: the benchmark and the tests skip it.
+# The blind test half (round 3): 456 actions written by a separate agent that never saw the
+# analyser, its rules, the docs or the earlier corpus files; frozen by the lead (its SHA-256 here)
+# before the analyser was run on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "be2fb1795b2ad0ea7d60c988f72fe6bedbb956ea54a97f4bcb279fc806278a01"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
