@@ -103,7 +103,13 @@ def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
 # target tests below skip. If the measurement meets the targets, the targets test is a
 # plain assertion; if it misses them, a strict expected failure (meeting them later fails the
 # marker, so it gets removed).
-TEST_MEASURED: dict[str, float] | None = None
+# Measured once on 2026-11-26 after round 3: destructive 223/235 caught, disruptive 37/39, harmless
+# falsely blocked 17/182 — below the targets.
+TEST_MEASURED: dict[str, float] | None = {
+    "destructive_detection": 223 / 235,
+    "disruptive_detection": 37 / 39,
+    "harmless_false_block": 17 / 182,
+}
 
 
 @pytest.fixture(scope="module")
