@@ -238,14 +238,16 @@ def test_stale_names_and_parameters_are_graded_wrong_after_drift():
 
 
 def test_builtin_drift_responder_uses_stale_names():
+    """At least one executed call per two episodes fails on a name or signature the drift retired."""
     stale = 0
-    for seed in range(20):
+    seeds = range(40)
+    for seed in seeds:
         env = SentinelEnvironment()
         obs = env.reset(seed=seed, task_id="drift_ops")
         while not obs.done:
             obs = env.step(OverseerAction(decision="approve", justification="x"))
         stale += sum(t.result.startswith("error: the call") for t in env.state.history)
-    assert stale >= 10
+    assert stale >= len(seeds) // 2
 
 
 def test_adversary_tier_has_injections_and_hard_negatives():
