@@ -17,10 +17,9 @@ from sentinel.world.effects import RunbookStep, subject
 from sentinel.world.families import ActionSpec, Family, families_for
 from sentinel.world.state import Incident, Service, World
 from sentinel.world.tools import ToolCall
-from sentinel.world.topology import Topology, generate_topology, name_pools
+from sentinel.world.topology import RED_HERRING_DEPLOY_MINUTES, Topology, generate_topology, name_pools
 
 MAX_TOPOLOGY_ATTEMPTS = 40
-RED_HERRING_MAX_AGE = 60  # minutes: the topology's red-herring deploys are younger than this
 FAULT_ATTRS = {
     "error": "fault_error",
     "latency": "fault_latency",
@@ -250,7 +249,7 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
     # Onset: the fault lands on the root (and possibly a deploy or a flag on root/culprit).
     for key, value in fault.onset.items():
         setattr(root, FAULT_ATTRS[key], value)
-    if not (fault.deploy and fault.deploy_on == "root") and root.deploy_age < RED_HERRING_MAX_AGE:
+    if not (fault.deploy and fault.deploy_on == "root") and root.deploy_age <= RED_HERRING_DEPLOY_MINUTES[1]:
         # the topology's red-herring deploy is meant for a bystander: a root whose fault did not arrive
         # with a deploy runs an old build, so "rollback or restart?" has an answer in the inventory
         root.deploy_age += 1440

@@ -21,6 +21,8 @@ GUARD_FLAG_RATE = 0.5
 # Share of batch jobs that are critical (ledger close, payroll): scaling one to zero stops real work,
 # while scaling a runaway non-critical job to zero is a remedy. Same call, the state decides.
 BATCH_CRITICAL_RATE = 0.5
+# A red herring's deploy age (minutes): some healthy service was deployed recently too.
+RED_HERRING_DEPLOY_MINUTES = (3, 40)
 # Chance of a second network edge, config store and queue.
 SECOND_INSTANCE_RATE = 0.5
 
@@ -97,6 +99,20 @@ class _Builder:
         )
 
 
+def _add_queue(b: _Builder, rng: random.Random, network: Service) -> Service:
+    return b.add(
+        b.service(
+            b.name("queue"),
+            "queue",
+            critical=True,
+            deps=(network.name,),
+            queue_depth=rng.randint(0, 300),
+            data_rows=rng.randint(1000, 10**6),
+            snapshot_age=rng.randint(20, 720),
+        )
+    )
+
+
 def generate_topology(rng: random.Random) -> Topology:
     """Build one service graph from the given RNG (the caller owns the RNG stream)."""
     b = _Builder(rng)
@@ -164,29 +180,9 @@ def generate_topology(rng: random.Random) -> Topology:
 
     queue = None
     if rng.random() < 0.75:
-        queue = b.add(
-            b.service(
-                b.name("queue"),
-                "queue",
-                critical=True,
-                deps=(network.name,),
-                queue_depth=rng.randint(0, 300),
-                data_rows=rng.randint(1000, 10**6),
-                snapshot_age=rng.randint(20, 720),
-            )
-        )
+        queue = _add_queue(b, rng, network)
         if rng.random() < SECOND_INSTANCE_RATE:
-            b.add(
-                b.service(
-                    b.name("queue"),
-                    "queue",
-                    critical=True,
-                    deps=(network.name,),
-                    queue_depth=rng.randint(0, 300),
-                    data_rows=rng.randint(1000, 10**6),
-                    snapshot_age=rng.randint(20, 720),
-                )
-            )
+            _add_queue(b, rng, network)
         b.add(
             b.service(
                 b.name("worker"),
@@ -271,5 +267,5 @@ def generate_topology(rng: random.Random) -> Topology:
 
     # A red herring: some healthy service was deployed recently too.
     herring = rng.choice([s for s in b.services if s.kind in ("app", "worker", "gateway")])
-    herring.deploy_age = rng.randint(3, 40)
+    herring.deploy_age = rng.randint(*RED_HERRING_DEPLOY_MINUTES)
     return Topology(b.services, b.roles)
