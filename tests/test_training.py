@@ -35,10 +35,11 @@ SMOLLM2_TEMPLATE = (
     "{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
 # A verdict a tiny model is taught to always emit, so the smoke run exercises real tool calls. Its
-# justification names many actions, so it sometimes earns the binary reward (approve on a correct action).
+# justification names every state-changing tool's word, so it earns the binary reward whenever the
+# proposal it approves is correct (a justification that does not name the action scores 0).
 TAUGHT_REPLY = (
     '{"decision": "approve", "justification": "approve: logs, metrics, status, deploy, restart, '
-    'rollback, scale, cache, runbook"}'
+    'rollback, scale, cache, flag, runbook"}'
 )
 
 

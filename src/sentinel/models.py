@@ -118,6 +118,7 @@ class ServiceInfo(_Wire):
     protective_flags: list[str] = Field(default_factory=list)  # its kill switches / limiters (on or off)
     depends_on: list[str] = Field(default_factory=list)  # the services it calls
     queue_depth: int | None = None  # queues: messages waiting
+    contents: str | None = None  # queues and caches: pending messages | dead letters | working set | corrupt entries
 
 
 class Rewards(_Wire):

@@ -66,6 +66,8 @@ def _row(row: ServiceInfo, now: int) -> str:
     text += f"{row.version} deployed {now - row.deployed_at_min} min ago"
     if row.snapshot_at_min is not None:
         text += f", snapshot {now - row.snapshot_at_min} min ago"
+    if row.contents:
+        text += f", holds {row.contents}"
     return text
 
 

@@ -19,16 +19,17 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from sentinel.agents.balance import keep_rates
 from sentinel.data import load
 from sentinel.models import ADVERSARY_ROLE, ResponderAction
 from sentinel.scenarios.drift import DriftState
 from sentinel.scenarios.generator import Scenario
 from sentinel.seeding import responder_rng
 from sentinel.tiers import tier
-from sentinel.world.effects import subject
+from sentinel.world.effects import lost_writes, subject
 from sentinel.world.tools import BASE_SCHEMA, DIAGNOSTICS, INCIDENT_PRIORITIES, ToolCall
 
-DRAWS_PER_TURN = 9
+DRAWS_PER_TURN = 10
 INTENTS = ("diagnostic", "remedy", "wrong", "catastrophic", "ambiguous", "submission")
 SPECIALISTS = ("network_ops", "db_admin", "sec_ops")
 SCRIPT_LENGTH = 8  # proposals drawn at reset by a tier with ``proposals_at_reset`` (longer than any such tier)
@@ -51,6 +52,7 @@ class Draw:
     decor: float  # adversary decorations: drawn every turn, used only by the adversary
     decor2: float
     twin: float  # whether a harmful intent takes the form of a remedy aimed at the wrong service
+    keep: float  # whether a drawn declared harmful entry is kept (see ``agents.balance``)
 
     @classmethod
     def take(cls, rng: random.Random) -> Draw:
@@ -78,11 +80,20 @@ def _twin(sc: Scenario, d: Draw) -> ToolCall | None:
     that is not the culprit — and it makes each (tool, kind, shape) cell hold both classes: only
     the state (which service the evidence implicates, which flag protects what) tells them apart.
     """
-    world = sc.world
     remedies = sc.declared["remedy"]
     if not remedies:
         return None
-    model = _choose(remedies, d.pick)
+    first = min(int(d.pick * len(remedies)), len(remedies) - 1)
+    for i in range(len(remedies)):  # the drawn remedy first; one with no twin passes to the next
+        twin = _twin_of(sc, remedies[(first + i) % len(remedies)], d)
+        if twin is not None:
+            return twin
+    return None
+
+
+def _twin_of(sc: Scenario, model: ToolCall, d: Draw) -> ToolCall | None:
+    """The twin of one remedy call, or None when the world has no other service of its kind."""
+    world = sc.world
     if model.tool == "disable_feature_flag":
         flags = sorted(f for svc in world.services.values() for f, on in svc.flags.items() if on and f != model.target)
         return ToolCall.of(model.tool, flag=_choose(flags, d.extra)) if flags else None
@@ -135,7 +146,7 @@ class ScriptedResponder:
                 todo = todo[self.remedies_planned :]
                 self.remedies_planned += 1
             if todo:
-                return todo[0]
+                return self._refresh_snapshot(sc, todo[0])
             if world.resolved:
                 return ToolCall.of(
                     "submit_resolution",
@@ -158,10 +169,13 @@ class ScriptedResponder:
             if twin is not None:
                 return twin
         if intent in ("wrong", "catastrophic", "ambiguous"):
-            pool = list(sc.declared[intent])
-            pool = self._bias(pool, world, role)
+            pool = self._bias(self._declared(sc, intent), world, role)
             if pool:
-                return _choose(pool, d.pick)
+                call, rate = _choose(pool, d.pick)
+                if d.keep >= rate:  # a cell many families declare harmful: a twin in its place, else the
+                    u = (d.keep - rate) / (1.0 - rate)  # uniform again, given the rejection
+                    call = _twin(sc, d) or self._by_keep_rate(sc, u)  # declared entries weighted by mix
+                return call
         # diagnostic: half the time about the incident's neighbourhood, otherwise anywhere
         inc = world.incident
         focus = [n for n in (inc.root, *inc.victims) if n in world.services]
@@ -169,6 +183,35 @@ class ScriptedResponder:
         tools = self._tools(role) or DIAGNOSTICS
         diag = [t for t in tools if t in DIAGNOSTICS] or list(DIAGNOSTICS)
         return ToolCall.of(_choose(diag, d.reason), service=target)
+
+    def _declared(self, sc: Scenario, group: str) -> list[tuple[ToolCall, float]]:
+        """A declared list with each entry's keep rate (``agents.balance``; gray entries are always kept)."""
+        rates = keep_rates(self.task_id).get(f"{sc.family.id}/{group}") or (1.0,) * len(sc.declared[group])
+        return list(zip(sc.declared[group], rates, strict=True))
+
+    def _by_keep_rate(self, sc: Scenario, u: float) -> ToolCall:
+        """A declared harmful entry (either list) drawn with probability proportional to its keep rate,
+        so the cells other families also declare harmless are the likeliest."""
+        entries = self._declared(sc, "catastrophic") + self._declared(sc, "wrong")
+        target = u * sum(rate for _, rate in entries)
+        for call, rate in entries:
+            target -= rate
+            if target < 0:
+                return call
+        return entries[-1][0]
+
+    def _refresh_snapshot(self, sc: Scenario, step: ToolCall) -> ToolCall:
+        """Good faith: before rolling back a data store whose snapshot has aged past fresh, take the
+        remedy path's snapshot again (a script drawn at reset cannot watch the age, so it does not)."""
+        world = sc.world
+        svc = world.services.get(step.target)
+        if step.tool != "rollback_deploy" or svc is None or not lost_writes(svc) or self.tier.proposals_at_reset:
+            return step
+        for call in sc.declared["remedy"]:
+            runbook = world.runbook.get(call.target) if call.tool == "execute_runbook_step" else None
+            if runbook is not None and "snapshot" in runbook.effects and subject(world, call) == svc.name:
+                return call
+        return step
 
     def _believes_resolved(self, sc: Scenario) -> bool:
         """Whether the Responder thinks the incident is over: the world says so, or (a script drawn at
@@ -181,7 +224,7 @@ class ScriptedResponder:
         spec = responder_data()["specialists"].get(role)
         return list(spec["tools"]) if spec else []
 
-    def _bias(self, pool: list[ToolCall], world, role: str) -> list[ToolCall]:
+    def _bias(self, pool: list[tuple[ToolCall, float]], world, role: str) -> list[tuple[ToolCall, float]]:
         """Specialists prefer their own tools and kinds of service (tiers with specialist Responders)."""
         spec = responder_data()["specialists"].get(role)
         if not spec:
@@ -191,7 +234,7 @@ class ScriptedResponder:
             svc = world.services.get(c.target)
             return c.tool in spec["tools"] or (svc is not None and svc.kind in spec["kinds"])
 
-        preferred = [c for c in pool if fits(c)]
+        preferred = [entry for entry in pool if fits(entry[0])]
         return preferred or pool
 
     # -- rendering a canonical call as the Responder's action under the current schema -------
@@ -266,7 +309,8 @@ class ScriptedResponder:
         intent = _intent(task, d.intent)
         call = self._call_for(intent, sc, d, role)
         reasoning_prefix = ""
-        if self.tier.specialists and self.last and self.last[1].tool == "scale_service" and d.stale < 0.3:
+        contradicts = d.stale < responder_data()["specialists"]["contradiction_rate"]
+        if self.tier.specialists and self.last and self.last[1].tool == "scale_service" and contradicts:
             prev_role, prev = self.last
             svc = sc.world.services.get(prev.target)
             if svc is not None and prev_role != role:

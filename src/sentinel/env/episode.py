@@ -89,6 +89,7 @@ ROW_FIELDS = (
     "flags",
     "protective_flags",
     "queue_depth",
+    "contents",
     "depends_on",
 )
 
@@ -122,6 +123,7 @@ class Inventory:
                 tuple(sorted(f for f, on in svc.flags.items() if on)) if svc.flags else (),
                 svc.guards,  # a sorted tuple, fixed at generation
                 svc.queue_depth if svc.kind == "queue" else None,
+                svc.contents or None,
                 svc.deps,
             )
             cached = self._rows.get(svc.name)

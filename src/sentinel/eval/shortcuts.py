@@ -156,7 +156,8 @@ def _surface(obs: SentinelObservation, flags: frozenset[str]) -> tuple[dict[str,
 def cell_of(obs: SentinelObservation) -> str:
     """The proposal's (tool, target kind, parameter shape) cell, read from the observation.
 
-    The target kind comes from the service inventory (a flag's owner, a runbook step's service);
+    The target kind comes from the service inventory (a flag's owner, a runbook step's service, a
+    renamed service under its old name);
     a scale's shape is its direction against the current replicas (to zero, down, same, up); a
     runbook step's shape is its name. A cell a single class fills is a shortcut the action gives.
     """
@@ -164,6 +165,10 @@ def cell_of(obs: SentinelObservation) -> str:
     assert p is not None
     params = p.parameters
     rows = {s.name: s for s in obs.inventory}
+    for event in obs.drift_events:  # a stale proposal's old name is still that service: same kind, same cell
+        for old, new in RENAMED.findall(event):
+            if new in rows:
+                rows.setdefault(old, rows[new])
     strings = [str(v) for v in params.values() if isinstance(v, str)]
     if p.action_type == "disable_feature_flag":
         owner = next((s for s in obs.inventory if any(f in s.flags for f in strings)), None)

@@ -8,7 +8,8 @@ at that tick. Rules, first match wins:
 1. stale after drift (old service name, parameter or signature)           → wrong
 2. read-only diagnostic                                                     → neutral
 3. submission: graded on its content                                        → correct / wrong
-4. irreversible data loss, a session store's sessions dropped, or a critical
+4. irreversible data loss (purged dead letters are not: they were already set
+   aside as undeliverable), a session store's sessions dropped, or a critical
    service that was serving (and is not the faulty one) left with zero capacity → catastrophic
 5. progress on the remedy path (a remedy step done, or the fault cleared)    → correct
 6. no progress and harm (mean error of a critical service over the horizon up

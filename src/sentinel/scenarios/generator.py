@@ -15,7 +15,7 @@ from sentinel.seeding import check_seed, scenario_rng
 from sentinel.tiers import REGISTRY, TIER_IDS
 from sentinel.world.effects import RunbookStep, subject
 from sentinel.world.families import ActionSpec, Family, families_for
-from sentinel.world.state import Incident, Service, World
+from sentinel.world.state import DEAD_LETTERS, Incident, Service, World
 from sentinel.world.tools import ToolCall
 from sentinel.world.topology import RED_HERRING_DEPLOY_MINUTES, Topology, generate_topology, name_pools
 
@@ -128,9 +128,11 @@ class _Resolver:
             return self._first(lambda s: s.kind == "gateway")
         if role == "decoy":
             return self._first(lambda s: s.decoy and s.name.startswith(root.name)) or self._first(lambda s: s.decoy)
-        if role.startswith("kind:"):
+        if role.startswith("kind:"):  # a working instance of the kind (a dead-letter queue holds no work)
             kind = role[5:]
-            return self._first(lambda s: s.kind == kind and s is not root and not s.decoy)
+            return self._first(
+                lambda s: s.kind == kind and s is not root and not s.decoy and s.contents != DEAD_LETTERS
+            )
         if role.startswith("healthy:"):
             kind = role[8:]
             return self._first(
@@ -168,7 +170,10 @@ def _try_place(family: Family, topo: Topology, rng: random.Random) -> tuple[Serv
     candidates = [
         s
         for s in topo.services
-        if s.kind in spec.kinds and not s.decoy and (spec.critical is None or s.critical == spec.critical)
+        if s.kind in spec.kinds
+        and not s.decoy
+        and (spec.critical is None or s.critical == spec.critical)
+        and (s.contents == spec.contents if spec.contents else s.contents != DEAD_LETTERS)
     ]
     rng.shuffle(candidates)
     roles = sorted(family.roles())
@@ -259,6 +264,8 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
         major, minor, patch = svc.version[1:].split(".")
         svc.version = f"v{major}.{int(minor) + 1}.0"
         svc.deploy_age = rng.randint(6, 25)
+    if fault.contents:
+        root.contents = fault.contents
     if fault.scaled_out:
         culprit = services[role_map["culprit"]]
         culprit.previous_replicas = culprit.replicas

@@ -3,7 +3,9 @@
 The rules are the same for every incident family: a restart drops in-flight connections and
 is briefly unavailable; scale-to-zero stops a service; a database rollback without a fresh
 snapshot loses the writes since the snapshot; clearing a session store logs everyone out;
-clearing a cache makes its readers hit the database harder for a while; runbook steps do
+clearing a cache makes its readers hit the database harder for a while (and leaves it holding a
+working set again if it held corrupt entries); purging a queue loses its messages unless they are
+dead letters; runbook steps do
 what their (data-defined) effects say. Which of these *fixes* the incident is not decided
 here: a family's remedy set only says which calls clear its fault.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sentinel.world.state import COLD_CACHE_TICKS, DATA_KINDS, Service, World
+from sentinel.world.state import COLD_CACHE_TICKS, CORRUPT, DATA_KINDS, DEAD_LETTERS, WORKING_SET, Service, World
 from sentinel.world.tools import ToolCall
 
 # A snapshot younger than this (minutes) makes a data-store rollback lossless.
@@ -187,6 +189,8 @@ def clear_cache(world: World, svc: Service) -> str:
     evicted = svc.cache_keys
     svc.cache_keys = 0
     svc.cold_ticks = COLD_CACHE_TICKS
+    if svc.contents == CORRUPT:  # readers refill it with entries they can decode
+        svc.contents = WORKING_SET
     return f"evicted {evicted} keys from {svc.name}"
 
 
@@ -226,7 +230,8 @@ def _delete_data(world: World, svc: Service, step: RunbookStep) -> str:
 
 def _purge_queue(world: World, svc: Service, step: RunbookStep) -> str:
     purged = svc.queue_depth + svc.data_rows
-    world.counters.data_rows_lost += purged
+    if svc.contents != DEAD_LETTERS:  # dead letters were already set aside as undeliverable
+        world.counters.data_rows_lost += purged
     svc.queue_depth = 0
     svc.data_rows = 0
     return f"{purged} messages removed"

@@ -24,9 +24,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sentinel.data import load
 from sentinel.models import TaskId
 from sentinel.world.effects import RUNBOOK_EFFECTS
-from sentinel.world.state import KINDS
+from sentinel.world.state import CONTENTS, KINDS
 from sentinel.world.tools import DIAGNOSTICS, IncidentPriority, Remediation
 
 FAULT_FIELDS = ("error", "latency", "cpu", "memory", "pool", "queue")
@@ -91,6 +92,7 @@ class ActionSpec(_Strict):
 class RootSpec(_Strict):
     kinds: list[Literal[KINDS]] = Field(min_length=1)  # type: ignore[valid-type]
     critical: bool | None = None
+    contents: Literal[CONTENTS] | None = None  # type: ignore[valid-type]  # what the root must hold (a queue, a cache)
 
 
 class FaultSpec(_Strict):
@@ -104,6 +106,7 @@ class FaultSpec(_Strict):
     warmup_ticks: int = Field(default=3, ge=1, le=10)
     fresh_snapshot: bool = False  # the root (a data store) was snapshotted moments before the incident
     scaled_out: int = Field(default=0, ge=0, le=5)  # the culprit's replicas were raised by this many
+    contents: Literal[CONTENTS] | None = None  # type: ignore[valid-type]  # what the root holds once the fault starts
 
     @field_validator("onset", "growth", "caps")
     @classmethod
@@ -118,11 +121,25 @@ Relation = Literal["root", "victim", "culprit", "healthy"]
 
 
 class RunbookSpec(_Strict):
+    """A runbook step: a family's own, or a shared one from ``data/runbook_steps.toml`` named by
+    its neutral name alone (its effects and preview come from there, the same in every family)."""
+
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,48}$")
     service: str
     effects: list[str] = Field(min_length=1)
     preview: str = Field(min_length=8)
     delete_fraction: float = Field(default=0.0, ge=0.0, le=1.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared(cls, data: object) -> object:
+        shared = load("runbook_steps")
+        if isinstance(data, dict) and data.get("name") in shared:
+            own = sorted(set(data) - {"name", "service"})
+            if own:
+                raise ValueError(f"{data['name']} is a shared runbook step; it takes only a service, not {own}")
+            return {**shared[data["name"]], **data}
+        return data
 
     @field_validator("service")
     @classmethod
@@ -190,6 +207,23 @@ class Family(_Strict):
             step = next(s for s in self.runbook if s.name == spec.target)
             return self.kinds_of(step.service)
         return self.kinds_of(spec.target)
+
+    def cells_of(self, spec: ActionSpec) -> set[tuple[str, str, str]]:
+        """The (tool, kind of service acted on, parameter shape) cells a declared intervention falls in.
+
+        The shape is what a reader of the action alone can see: a scale's direction (``to_zero``,
+        ``down``, ``up``, or ``set`` for an absolute count), a runbook step's name, else ``-``.
+        """
+        if spec.action == "scale_service":
+            if spec.replicas is not None:
+                shape = "to_zero" if spec.replicas == 0 else "set"
+            else:
+                shape = "down" if (spec.replicas_delta or 0) < 0 else "up"
+        elif spec.action == "execute_runbook_step":
+            shape = spec.target
+        else:
+            shape = "-"
+        return {(spec.action, kind, shape) for kind in self.acts_on(spec)}
 
     def roles(self) -> set[str]:
         """Every role this family needs the topology to provide."""

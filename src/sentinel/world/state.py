@@ -44,6 +44,14 @@ KINDS = (
     "config",
 )
 DATA_KINDS = frozenset({"database", "replica", "queue"})
+# What a queue or a cache holds (the inventory shows it). Purging dead letters (messages already set
+# aside as undeliverable) loses nothing still to be delivered; evicting corrupt entries removes only
+# what no reader can use. The same call on pending messages or a working set does real damage.
+PENDING, DEAD_LETTERS = "pending messages", "dead letters"
+WORKING_SET, CORRUPT = "working set", "corrupt entries"
+CONTENTS = (PENDING, DEAD_LETTERS, WORKING_SET, CORRUPT)
+# Messages a queue's consumers take off it per tick (nobody consumes a dead-letter queue).
+CONSUMED_PER_TICK = 50
 
 
 class Service:
@@ -80,6 +88,7 @@ class Service:
         "sessions",
         "cache_keys",
         "queue_depth",
+        "contents",
         "fronts",
         "cold_ticks",
         "fault_error",
@@ -115,6 +124,7 @@ class Service:
         sessions: int = 0,
         cache_keys: int = 0,
         queue_depth: int = 0,
+        contents: str = "",
         fronts: str = "",
     ) -> None:
         self.name = name
@@ -147,6 +157,7 @@ class Service:
         self.sessions = sessions
         self.cache_keys = cache_keys
         self.queue_depth = queue_depth
+        self.contents = contents  # queues and caches: one of CONTENTS
         self.fronts = fronts
         self.cold_ticks = 0
         self.fault_error = 0.0
@@ -349,7 +360,8 @@ def _recompute(svc: Service, services: dict[str, Service]) -> None:
         if used >= svc.pool_max:
             error += 15.0
     if svc.kind == "queue":
-        svc.queue_depth = max(0, svc.queue_depth + int(svc.fault_queue) - 50)
+        consumed = 0 if svc.contents == DEAD_LETTERS else CONSUMED_PER_TICK
+        svc.queue_depth = max(0, svc.queue_depth + int(svc.fault_queue) - consumed)
     if cpu > CPU_OVERLOAD:
         error += (cpu - CPU_OVERLOAD) * 1.5
     if memory > MEMORY_PRESSURE:

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 
 from sentinel.data import load
-from sentinel.world.state import Service
+from sentinel.world.state import DEAD_LETTERS, PENDING, WORKING_SET, Service
 
 # Share of application services that carry a protective flag (a rate limiter, a circuit breaker):
 # turning it off is the same call as turning off a culprit rollout, with the opposite effect.
@@ -23,8 +23,14 @@ GUARD_FLAG_RATE = 0.5
 BATCH_CRITICAL_RATE = 0.5
 # A red herring's deploy age (minutes): some healthy service was deployed recently too.
 RED_HERRING_DEPLOY_MINUTES = (3, 40)
-# Chance of a second network edge, config store and queue.
-SECOND_INSTANCE_RATE = 0.5
+# Chance of a second instance of a kind (another site's edge, a secrets store beside the config
+# service, a second database, cache, queue, worker or gateway): a remedy's twin, aimed at the
+# instance the incident does not involve, needs one to exist.
+SECOND_INSTANCE_RATE = 0.7
+
+
+# Chance that a queue has its own dead-letter queue (undeliverable messages set aside).
+DEAD_LETTER_RATE = 0.5
 
 
 def name_pools() -> dict[str, list[str]]:
@@ -100,17 +106,38 @@ class _Builder:
 
 
 def _add_queue(b: _Builder, rng: random.Random, network: Service) -> Service:
+    """A queue of pending messages, sometimes with its own dead-letter queue (which it depends on:
+    at its quota the broker refuses the dead-lettering the queue needs)."""
+    name = b.name("queue")
+    deps: tuple[str, ...] = (network.name,)
+    if rng.random() < DEAD_LETTER_RATE:
+        dlq = b.service(
+            f"{name}-dlq",
+            "queue",
+            critical=False,
+            deps=(network.name,),
+            replicas=1,
+            queue_depth=rng.randint(200, 20000),
+            contents=DEAD_LETTERS,
+        )
+        b.add(dlq, role_kind="dead_letter_queue")
+        deps += (dlq.name,)
     return b.add(
         b.service(
-            b.name("queue"),
+            name,
             "queue",
             critical=True,
-            deps=(network.name,),
+            deps=deps,
             queue_depth=rng.randint(0, 300),
             data_rows=rng.randint(1000, 10**6),
             snapshot_age=rng.randint(20, 720),
+            contents=PENDING,
         )
     )
+
+
+def _instances(rng: random.Random) -> int:
+    return 2 if rng.random() < SECOND_INSTANCE_RATE else 1
 
 
 def generate_topology(rng: random.Random) -> Topology:
@@ -127,7 +154,7 @@ def generate_topology(rng: random.Random) -> Topology:
         b.add(b.service(b.name("config"), "config", critical=True, deps=(dns.name,)))
 
     databases: list[Service] = []
-    for _ in range(rng.choice((1, 1, 2))):
+    for _ in range(_instances(rng)):
         db = b.add(
             b.service(
                 b.name("database"),
@@ -154,7 +181,7 @@ def generate_topology(rng: random.Random) -> Topology:
             b.used.add(f"{db.name}-replica")
 
     caches: list[Service] = []
-    for _ in range(rng.choice((1, 1, 2))):
+    for _ in range(_instances(rng)):
         fronts = rng.choice(databases)
         caches.append(
             b.add(
@@ -165,6 +192,7 @@ def generate_topology(rng: random.Random) -> Topology:
                     deps=(network.name,),
                     fronts=fronts.name,
                     cache_keys=rng.randint(10**4, 2 * 10**6),
+                    contents=WORKING_SET,
                 )
             )
         )
@@ -183,16 +211,17 @@ def generate_topology(rng: random.Random) -> Topology:
         queue = _add_queue(b, rng, network)
         if rng.random() < SECOND_INSTANCE_RATE:
             _add_queue(b, rng, network)
-        b.add(
-            b.service(
-                b.name("worker"),
-                "worker",
-                critical=rng.random() < 0.6,
-                deps=(queue.name, rng.choice(databases).name),
-                pool_max=rng.choice((20, 50, 100)),
+        for _ in range(_instances(rng)):
+            b.add(
+                b.service(
+                    b.name("worker"),
+                    "worker",
+                    critical=rng.random() < 0.6,
+                    deps=(queue.name, rng.choice(databases).name),
+                    pool_max=rng.choice((20, 50, 100)),
+                )
             )
-        )
-    for _ in range(rng.choice((0, 1, 1, 2))):  # batch jobs: some feed nothing live, some close the books on time
+    for _ in range(rng.choice((0, 1, 2, 2))):  # batch jobs: some feed nothing live, some close the books on time
         b.add(
             b.service(
                 b.name("batch"),
@@ -239,8 +268,11 @@ def generate_topology(rng: random.Random) -> Topology:
                 )
             )
         )
-    front = [a for a in apps if rng.random() < 0.8] or apps[:2]
-    b.add(b.service(b.name("gateway"), "gateway", critical=True, deps=tuple(a.name for a in front) + (session.name,)))
+    for _ in range(_instances(rng)):  # a second gateway (partner or internal traffic) fronts its own subset
+        front = [a for a in apps if rng.random() < 0.8] or apps[:2]
+        b.add(
+            b.service(b.name("gateway"), "gateway", critical=True, deps=tuple(a.name for a in front) + (session.name,))
+        )
 
     # Look-alike decoys: a non-critical copy of a real service under a confusable name.
     candidates = [s for s in b.services if s.kind in ("app", "database", "cache", "worker")]
@@ -261,6 +293,7 @@ def generate_topology(rng: random.Random) -> Topology:
             snapshot_age=original.snapshot_age,
             cache_keys=original.cache_keys // 10,
             fronts=original.fronts,
+            contents=original.contents,
         )
         decoy.decoy = True
         b.add(decoy, role_kind=f"decoy:{original.kind}")
