@@ -299,17 +299,20 @@ class World:
             root = services.get(inc.root)
             if root is not None:
                 _grow_fault(root, inc.growth, inc.caps)
-        for name in self.order:
+        cost = 0.0
+        unresolved = inc.fault_active  # ``resolved``, computed in the same pass
+        for name in self.order:  # one pass: a service's metrics never read another's ages
             svc = services[name]
             _recompute(svc, services)
-        cost = 0.0
-        for svc in services.values():
             if svc.critical:
-                cost += svc.error_rate
+                error = svc.error_rate
+                cost += error
+                if error >= RESOLVED_ERROR_RATE or svc.stopped or svc.replicas <= 0 or svc.restarting:
+                    unresolved = True
             if svc.snapshot_age or svc.kind in DATA_KINDS:
                 svc.snapshot_age += MINUTES_PER_TICK
             svc.deploy_age += MINUTES_PER_TICK
-        if not self.resolved:
+        if unresolved:
             self.counters.incident_cost += cost
 
 
