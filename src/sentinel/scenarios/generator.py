@@ -14,7 +14,7 @@ from sentinel.scenarios.splits import uses_heldout_families
 from sentinel.seeding import check_seed, scenario_rng
 from sentinel.tiers import REGISTRY, TIER_IDS
 from sentinel.world.effects import RunbookStep, subject
-from sentinel.world.families import ActionSpec, Family, families_for
+from sentinel.world.families import CULPRIT_KINDS, ActionSpec, Family, families_for
 from sentinel.world.state import DEAD_LETTERS, Incident, Service, World
 from sentinel.world.tools import ToolCall
 from sentinel.world.topology import RED_HERRING_DEPLOY_MINUTES, Topology, generate_topology, name_pools
@@ -92,12 +92,15 @@ def _dependents(services: list[Service], root: str) -> tuple[list[str], set[str]
 class _Resolver:
     """Resolve family roles to names in one topology; ``None`` when the topology lacks one."""
 
-    def __init__(self, topo: Topology, root: Service, flags: dict[str, str]) -> None:
+    def __init__(
+        self, topo: Topology, root: Service, flags: dict[str, str], culprit_kinds: tuple[str, ...] = CULPRIT_KINDS
+    ) -> None:
         self.services = topo.services
         self.by_name = {s.name: s for s in topo.services}
         self.root = root
         self.direct, self.victims = _dependents(topo.services, root.name)
         self.flags = flags
+        self.culprit_kinds = culprit_kinds  # a culprit carrying the fault's feature flag must be an app
 
     def _first(self, pred) -> str | None:
         return next((s.name for s in self.services if pred(s)), None)
@@ -117,11 +120,7 @@ class _Resolver:
             )
         if role == "culprit":
             return next(
-                (
-                    n
-                    for n in self.direct
-                    if self.by_name[n].kind in ("app", "worker", "batch") and not self.by_name[n].decoy
-                ),
+                (n for n in self.direct if self.by_name[n].kind in self.culprit_kinds and not self.by_name[n].decoy),
                 None,
             )
         if role == "gateway":
@@ -179,7 +178,8 @@ def _try_place(family: Family, topo: Topology, rng: random.Random) -> tuple[Serv
     roles = sorted(family.roles())
     for root in candidates:
         flags: dict[str, str] = {}
-        resolver = _Resolver(topo, root, flags)
+        flagged_culprit = family.fault.flag and family.fault.flag_on == "culprit"
+        resolver = _Resolver(topo, root, flags, ("app",) if flagged_culprit else CULPRIT_KINDS)
         if family.fault.flag:
             owner = resolver.resolve(family.fault.flag_on)
             if owner is None or resolver.by_name[owner].kind != "app":

@@ -36,10 +36,12 @@ PREFIX_ROLES = ("kind:", "healthy:", "dep:")
 FLAG_ROLES = ("flag:root", "flag:culprit", "flag:healthy")
 
 
+# Whose traffic can cause a fault (a culprit that carries the fault's feature flag is an app).
+CULPRIT_KINDS = ("app", "worker", "batch")
 # The kinds a structural role resolves to (see scenarios.generator's resolver).
 _ROLE_KINDS = {
     "gateway": ("gateway",),
-    "culprit": ("app", "worker", "batch"),
+    "culprit": CULPRIT_KINDS,
     "decoy": ("app", "database", "cache", "worker"),
     **{role: ("app",) for role in FLAG_ROLES},
 }
