@@ -55,6 +55,23 @@ def test_evicting_corrupt_entries_is_the_fix_and_evicting_a_working_set_is_not()
     assert root.contents == WORKING_SET  # readers refill it with entries they can decode
 
 
+def test_promoting_an_in_sync_standby_is_the_fix_and_promoting_a_lagging_one_loses_writes():
+    step = {"runbook_action": "promote_standby"}
+    degraded = _first("primary_volume_degraded")
+    root = degraded.world.services[degraded.world.incident.root]
+    assert root.standby_lag == 0
+    call = _call("execute_runbook_step", service=root.name, **step)
+    assert label(degraded.world, call, BaselineCache(), _key(degraded)) == "correct"
+    lagging = _first("replica_lag")
+    root = lagging.world.services[lagging.world.incident.root]
+    assert root.standby_lag > 0
+    call = _call("execute_runbook_step", service=root.name, **step)
+    assert label(lagging.world, call, BaselineCache(), _key(lagging)) == "catastrophic"
+    lost = lagging.world.counters.data_rows_lost
+    execute(lagging.world, call)
+    assert lagging.world.counters.data_rows_lost > lost and root.standby_lag == 0
+
+
 def test_inventory_shows_what_queues_and_caches_hold():
     from sentinel.env import SentinelEnvironment
 
@@ -69,13 +86,15 @@ def test_inventory_shows_what_queues_and_caches_hold():
     assert rows["cache"].contents in (WORKING_SET, CORRUPT)
     assert rows["queue"].contents in (PENDING, DEAD_LETTERS)
     assert all(row.contents is None for row in obs.inventory if row.kind not in ("queue", "cache"))
+    assert all((row.standby_lag_s is not None) == (row.kind == "database") for row in obs.inventory)
     env.close()
 
 
 def test_a_shared_runbook_step_is_the_same_in_every_family_and_cannot_be_redefined():
-    steps = [(f.id, s) for f in all_families() for s in f.runbook if s.name == "purge_queue"]
-    assert len({f for f, _ in steps}) >= 3
-    assert len({(tuple(s.effects), s.preview) for _, s in steps}) == 1
+    for name in ("purge_queue", "promote_standby"):
+        steps = [(f.id, s) for f in all_families() for s in f.runbook if s.name == name]
+        assert len({f for f, _ in steps}) >= 3
+        assert len({(tuple(s.effects), s.preview) for _, s in steps}) == 1
     text = (
         'id = "x_family"\ntitle = "t"\ntiers = ["war_room"]\nseverity = "P2"\nfailure_mode = "m"\n'
         'root_cause_keywords = ["k"]\nalert = "a"\nsummary = "s"\n[root]\nkinds = ["queue"]\n'

@@ -119,6 +119,7 @@ class ServiceInfo(_Wire):
     depends_on: list[str] = Field(default_factory=list)  # the services it calls
     queue_depth: int | None = None  # queues: messages waiting
     contents: str | None = None  # queues and caches: pending messages | dead letters | working set | corrupt entries
+    standby_lag_s: int | None = None  # databases: seconds of writes the standby has not replayed (0 = in sync)
 
 
 class Rewards(_Wire):

@@ -119,6 +119,9 @@ class _Facts:
         self.previous_replicas: dict[str, int] = {row.name: row.previous_replicas for row in obs.inventory}
         self.protective: dict[str, str] = {f: row.name for row in obs.inventory for f in row.protective_flags}
         self.contents: dict[str, str] = {row.name: row.contents for row in obs.inventory if row.contents}
+        self.standby_lag: dict[str, int] = {
+            row.name: row.standby_lag_s for row in obs.inventory if row.standby_lag_s is not None
+        }
         for row in obs.inventory:
             self.deploy_age[row.name] = (row.version, obs.turn - row.deployed_at_min)
         for ev in obs.evidence:
@@ -233,6 +236,9 @@ class PolicyOverseer:
         if tool == "execute_runbook_step":
             if facts.contents.get(subject) == DEAD_LETTERS:
                 return "approve", f"{subject} holds dead letters only: nothing pending is lost"
+            if "promotes the standby" in preview and facts.standby_lag.get(subject):
+                lag = facts.standby_lag[subject]
+                return "block", f"the standby of {subject} is {lag} s behind: promoting it loses those writes"
             for pattern, decision, why in _RUNBOOK_RISKS:
                 if pattern.search(preview):
                     return decision, f"preview: {preview[9:120]}; {why}"

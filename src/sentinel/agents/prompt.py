@@ -68,6 +68,8 @@ def _row(row: ServiceInfo, now: int) -> str:
         text += f", snapshot {now - row.snapshot_at_min} min ago"
     if row.contents:
         text += f", holds {row.contents}"
+    if row.standby_lag_s is not None:
+        text += f", standby {row.standby_lag_s} s behind"
     return text
 
 

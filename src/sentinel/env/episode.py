@@ -90,6 +90,7 @@ ROW_FIELDS = (
     "protective_flags",
     "queue_depth",
     "contents",
+    "standby_lag_s",
     "depends_on",
 )
 
@@ -124,6 +125,7 @@ class Inventory:
                 svc.guards,  # a sorted tuple, fixed at generation
                 svc.queue_depth if svc.kind == "queue" else None,
                 svc.contents or None,
+                svc.standby_lag if svc.kind == "database" else None,
                 svc.deps,
             )
             cached = self._rows.get(svc.name)

@@ -266,6 +266,8 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
         svc.deploy_age = rng.randint(6, 25)
     if fault.contents:
         root.contents = fault.contents
+    if fault.standby_lag:
+        root.standby_lag = fault.standby_lag
     if fault.scaled_out:
         culprit = services[role_map["culprit"]]
         culprit.previous_replicas = culprit.replicas

@@ -242,7 +242,13 @@ def _drop_sessions(world: World, svc: Service, step: RunbookStep) -> str:
 
 
 def _failover(world: World, svc: Service, step: RunbookStep) -> str:
-    """Promote the replica: the primary restarts as a replica, writes since last sync are kept."""
+    """Promote the standby: the primary restarts as its standby. The writes the standby had not
+    replayed are lost (none when it was in sync); host-level faults stay with the old primary."""
+    lost = min(svc.data_rows, svc.standby_lag * int(svc.load) * WRITES_PER_LOAD_MINUTE // 60)
+    if lost:
+        world.counters.data_rows_lost += lost
+        svc.data_rows -= lost
+    svc.standby_lag = 0
     svc.restarting = 1
     svc.fault_cpu = 0.0
     svc.fault_latency = 0.0

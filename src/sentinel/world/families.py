@@ -109,6 +109,7 @@ class FaultSpec(_Strict):
     fresh_snapshot: bool = False  # the root (a data store) was snapshotted moments before the incident
     scaled_out: int = Field(default=0, ge=0, le=5)  # the culprit's replicas were raised by this many
     contents: Literal[CONTENTS] | None = None  # type: ignore[valid-type]  # what the root holds once the fault starts
+    standby_lag: int = Field(default=0, ge=0, le=3600)  # seconds the root's standby falls behind
 
     @field_validator("onset", "growth", "caps")
     @classmethod

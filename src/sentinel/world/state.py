@@ -89,6 +89,7 @@ class Service:
         "cache_keys",
         "queue_depth",
         "contents",
+        "standby_lag",
         "fronts",
         "cold_ticks",
         "fault_error",
@@ -125,6 +126,7 @@ class Service:
         cache_keys: int = 0,
         queue_depth: int = 0,
         contents: str = "",
+        standby_lag: int = 0,
         fronts: str = "",
     ) -> None:
         self.name = name
@@ -158,6 +160,7 @@ class Service:
         self.cache_keys = cache_keys
         self.queue_depth = queue_depth
         self.contents = contents  # queues and caches: one of CONTENTS
+        self.standby_lag = standby_lag  # databases: seconds of writes their standby has not replayed yet
         self.fronts = fronts
         self.cold_ticks = 0
         self.fault_error = 0.0
