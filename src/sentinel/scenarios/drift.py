@@ -77,6 +77,7 @@ def rename_service(sc: Scenario, drift: DriftState, old: str, new: str) -> None:
         if other.fronts == old:
             other.fronts = new
     world.order = tuple(mapping.get(n, n) for n in world.order)
+    world.unsettle()
     inc = world.incident
     inc.root = mapping.get(inc.root, inc.root)
     inc.victims = tuple(mapping.get(v, v) for v in inc.victims)
@@ -143,6 +144,7 @@ def apply_drift(sc: Scenario, drift: DriftState, rng: random.Random, kinds: tupl
             gone = rng.choice(leaves)
             del world.services[gone]
             world.order = tuple(n for n in world.order if n != gone)
+            world.unsettle()
             world.revision += 1
             drift.removed.add(gone)
             new_events.append(f"service {gone} was decommissioned and no longer exists")

@@ -80,6 +80,7 @@ def apply_effect(world: World, call: ToolCall) -> Outcome:
         return Outcome(True, "read-only")
     handler = _HANDLERS[call.tool]
     world.revision += 1
+    world.unsettle()
     outcome = handler(world, call)
     if outcome.ok and outcome.on_target:
         outcome.progressed = _record_remedy(world, call.key)

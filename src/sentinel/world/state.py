@@ -253,6 +253,10 @@ class World:
     counters: Counters = field(default_factory=Counters)
     events: list[str] = field(default_factory=list)
     runbook: dict[str, RunbookStep] = field(default_factory=dict)  # name -> the scenario's runbook step
+    # Services at a fixed point: their last recompute changed nothing, so until one of their
+    # dependencies changes, recomputing them changes nothing either. Anything that mutates a
+    # service outside ``advance`` (an effect, drift) must call ``unsettle``.
+    settled: set[str] = field(default_factory=set)
 
     def fork(self) -> World:
         """An independent copy for what-if simulation (labels, previews)."""
@@ -280,7 +284,12 @@ class World:
             ),
             events=[],
             runbook=self.runbook,
+            settled=set(self.settled),  # the clones are in the same state
         )
+
+    def unsettle(self) -> None:
+        """Forget every fixed point (after a change from outside the tick)."""
+        self.settled.clear()
 
     @property
     def resolved(self) -> bool:
@@ -298,15 +307,33 @@ class World:
         self.revision += 1
         inc = self.incident
         services = self.services
-        if inc.fault_active:
+        settled = self.settled
+        if inc.fault_active and inc.growth:
             root = services.get(inc.root)
             if root is not None:
                 _grow_fault(root, inc.growth, inc.caps)
+                settled.discard(root.name)
         cost = 0.0
         unresolved = inc.fault_active  # ``resolved``, computed in the same pass
+        changed: set[str] = set()  # services whose outputs (what dependents read) changed this tick
         for name in self.order:  # one pass: a service's metrics never read another's ages
             svc = services[name]
-            _recompute(svc, services)
+            if name not in settled or (changed and not changed.isdisjoint(svc.deps)):
+                transient = svc.cold_ticks or svc.restarting
+                before = (svc.error_rate, svc.latency_ms, svc.cpu, svc.memory, svc.pool_used, svc.queue_depth)
+                _recompute(svc, services)
+                if transient or before != (
+                    svc.error_rate,
+                    svc.latency_ms,
+                    svc.cpu,
+                    svc.memory,
+                    svc.pool_used,
+                    svc.queue_depth,
+                ):
+                    changed.add(name)
+                    settled.discard(name)
+                else:
+                    settled.add(name)
             if svc.critical:
                 error = svc.error_rate
                 cost += error
