@@ -51,7 +51,9 @@ class ScenarioRandom(random.Random):
         return start + int(self.random() * (stop - start))
 
     def randint(self, a: int, b: int) -> int:
-        return self.randrange(a, b + 1)
+        if b < a:
+            return super().randint(a, b)  # the standard error
+        return a + int(self.random() * (b - a + 1))  # randrange(a, b + 1), one call fewer
 
     def choice(self, seq):  # type: ignore[no-untyped-def]
         if not seq:
