@@ -115,7 +115,16 @@ def test_shield_patterns_and_hard_negatives(client):
 
 def test_severity_hint_only_raises_and_policy_constraints_apply(client):
     assert _judge(client, action_description="rm -rf /", severity_hint="low")["decision"] == "block"
-    assert _judge(client, action_description="ls -la", severity_hint="high")["decision"] == "escalate"
+    # a hint raises what the analyser could not establish; over code recognised as changing nothing (a
+    # read, a dry run, a check) it raises to medium at most: a human sees it, nothing is blocked
+    assert _judge(client, action_description="ls -la", severity_hint="high")["decision"] == "flag"
+    assert _judge(client, action_description="kubectl get pods -n prod", severity_hint="sev1")["decision"] == "flag"
+    assert _judge(client, action_description="git push -n -f origin main", severity_hint="p0")["decision"] == "flag"
+    assert _judge(client, action_description="frobnicate --all", severity_hint="high")["decision"] == "escalate"
+    assert _judge(client, action_description="DELETE FROM sessions WHERE id = 4", severity_hint="high")["decision"] == (
+        "escalate"
+    )
+    assert _judge(client, action_description="ls; rm -rf ./build", severity_hint="critical")["decision"] == "block"
     v = _judge(
         client,
         action_description="kubectl rollout restart deployment/web",
@@ -138,7 +147,7 @@ def test_severity_hint_only_raises_and_policy_constraints_apply(client):
     ],
 )
 def test_severity_hint_aliases(client, hint, severity):
-    v = _judge(client, action_description="ls -la", severity_hint=hint)
+    v = _judge(client, action_description="reconcile the queue", severity_hint=hint)  # nothing recognised
     assert v["severity_assessed"] == severity, v
 
 
@@ -524,7 +533,7 @@ def test_rules_file_is_well_formed():
     }
     fields |= {"targets", "device_severity", "sensitive_severity", "shell_severity", "prod_severity"}
     fields |= {"forced_severity", "data_severity", "security_severity", "platform_severity", "all_severity"}
-    fields |= {"regex", "verbs", "noun_severity", "credential_severity"}
+    fields |= {"regex", "verbs", "noun_severity", "credential_severity", "inert"}
     every = [rule for by in rules()["by_program"].values() for rule in by]  # [[cli_family]] tiers included
     assert len(every) > len(rules()["rule"])
     for rule in every:

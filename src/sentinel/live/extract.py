@@ -16,7 +16,7 @@ from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.findings import Finding, capped
 from sentinel.live.lexer import ASSIGNMENT, lex
-from sentinel.live.prose import judge_prose
+from sentinel.live.prose import judge_prose, mention_before
 from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
 from sentinel.live.sql import looks_like_sql
 
@@ -123,10 +123,18 @@ def code_language(text: str) -> str | None:
     return "shell" if command_like(stripped) else None
 
 
-def mentioned(preceding: str) -> bool:
-    """Whether the words just before a snippet say it is only talked about."""
-    window = preceding[-160:].lower()
-    return any(pattern(cue).search(window) for cue in rules()["prose_extract"]["mention_cues"])
+def mentioned(preceding: str, following: str = "") -> bool:
+    """Whether the words around a snippet say it is only talked about: a mention cue before it, or
+    words after it that only say what it does ("`rm -rf /` would delete …")."""
+    if following and pattern(rules()["prose_extract"]["described"]).match(following[:40].lower()):
+        return True
+    return mention_before(preceding[-160:].lower())
+
+
+def _quoted(before: str, after: str) -> bool:
+    """Whether a span sits inside a double-quoted passage of the prose (a drafted reply, a quote)."""
+    line_before = before.rsplit("\n", 1)[-1]
+    return line_before.count('"') % 2 == 1 and '"' in after.split("\n", 1)[0]
 
 
 def _fenced_and_backticked(text: str) -> list[Snippet]:
@@ -136,12 +144,14 @@ def _fenced_and_backticked(text: str) -> list[Snippet]:
         body = m.group(2).strip()
         lang = FENCE_LANGS.get(m.group(1).lower()) or code_language(body) or "shell"
         if body:
-            out.append(Snippet(lang, body, mentioned(text[: m.start()])))
+            out.append(Snippet(lang, body, mentioned(text[: m.start()], text[m.end() :])))
     unfenced = FENCE.sub(" ", text)
     for m in BACKTICK.finditer(unfenced):
         body = m.group(1).strip()
         if body:
-            out.append(Snippet(code_language(body) or "shell", body, mentioned(unfenced[: m.start()])))
+            before, after = unfenced[: m.start()], unfenced[m.end() :]
+            talked_about = mentioned(before, after) or _quoted(before, after)
+            out.append(Snippet(code_language(body) or "shell", body, talked_about))
     return out
 
 
@@ -201,7 +211,7 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
     found = snippets(text)
     for snip in found:
         judged = judge(snip.lang, snip.text, ctx)
-        findings += capped(judged, "medium", "only mentioned") if snip.mentioned else judged
+        findings += capped(judged, "medium", "only mentioned", inert=True) if snip.mentioned else judged
         if any(f.severity == "catastrophic" for f in findings):
             break
     if not findings and all(s.lang == "sql" for s in found):  # no code, or "SQL" that did not parse
