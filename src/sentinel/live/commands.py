@@ -9,6 +9,7 @@ or security service, or "everything listed" (``xargs`` fed by a listing, ``$(doc
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,6 +52,15 @@ def program_name(word: str) -> str:
         if head in known_programs() or re.fullmatch(r"python\d?", head):
             return head
     return name
+
+
+@lru_cache(maxsize=256)
+def globbed(word: str) -> tuple[str, ...]:
+    """The programs with rules that a globbed command word can run (``/bin/r?`` → ``rm``), at most 4."""
+    name = word.rsplit("/", 1)[-1].lower()
+    if not any(ch in name for ch in "*?[") or not name.strip("*?"):
+        return ()
+    return tuple(p for p in sorted(rules()["by_program"]) if fnmatch.fnmatchcase(p, name))[:4]
 
 
 def canonical(words: list[str]) -> list[str]:
@@ -302,6 +312,8 @@ def targets(rule: dict[str, Any], p: Parsed) -> list[str]:
         words = words[1:]
     elif rule.get("targets") == "last":
         words = words[-1:]
+    elif rule.get("targets") == "but_last":
+        words = words[:-1]
     out = [w[3:] if w.startswith("of=") else w for w in words if "=" not in w or w.startswith("of=")]
     out = [item for w in out if w not in ("{}", ";", "+") for item in w.split(ITEMS)]  # a loop's items
     return out + list(p.roots)

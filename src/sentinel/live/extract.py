@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from sentinel.live.commands import canonical, program_name, service_kinds, unwrap
+from sentinel.live.commands import canonical, globbed, program_name, service_kinds, unwrap
 from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.findings import Finding, capped
@@ -87,8 +87,8 @@ def command_like(text: str, depth: int = 0) -> bool:
     if program not in known_programs():
         if "-" in program and pattern(rules()["known"]["powershell_cmdlet"]).match(program):
             return True  # Invoke-Expression …, Set-ExecutionPolicy …
-        if words[0].startswith("/") and canonical(words) is not words:  # /etc/init.d/NAME stop
-            return True
+        if words[0].startswith("/") and (canonical(words) is not words or globbed(words[0])):  # /etc/init.d/x stop
+            return True  # or /bin/r? -rf …
         return any(_starts_known(c.words) for c in commands[1:8])  # yes | rm -r /opt/*
     if program not in ambiguous_programs():
         return True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sentinel.live.commands import parse, program_name, unwrap
 from sentinel.live.lexer import Command, decode_ansi_c, lex
 from sentinel.live.rules import limit, members, rules
+from sentinel.live.transform import transformed
 
 MAX_CHAIN = 8  # producers followed back through a pipeline
 
@@ -91,6 +92,10 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
     decode_flags = data["decoders"].get(p.program)
     if decode_flags is not None and (not decode_flags or p.flags & set(decode_flags)):
         return _decoded(p.program, p.flags, inner, evidence)
+    if p.program in data["transformers"] and inner is not None and inner.kind == "text":
+        changed = transformed(p.program, words[1:], inner.text)  # echo 'ez -es /' | tr a-z n-za-m
+        if changed is not None and changed != inner.text:
+            return Feed("text", changed[: limit("max_decoded_chars")], evidence, decoded=True)
     if p.program in data["stdin"]["passthrough"] and inner is not None:
         return inner
     if p.program == "find":

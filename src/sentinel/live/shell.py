@@ -10,10 +10,11 @@ import posixpath
 
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
-from sentinel.live.commands import canonical, classify, parse, program_name, unwrap
+from sentinel.live.commands import canonical, classify, globbed, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import output_of_script, saved_download, script_run, stdin_of
 from sentinel.live.findings import Finding
+from sentinel.live.functions import called, definitions
 from sentinel.live.lexer import Command, lex
 from sentinel.live.rules import limit, members, rules
 from sentinel.live.specials import (
@@ -115,12 +116,23 @@ def judge_shell(text: str, ctx: Context) -> Judged:
     cwd = ctx.cwd
     downloads: set[str] = set()
     moves: tuple[tuple[str, str], ...] = ()
+    functions = definitions(text) if "(" in text or "function" in text else {}
+    defined: set[str] = set()
+    calls: set[str] = set()
     for cmd in lex(text):
         nested += [Nested("shell", sub, cwd=cwd) for sub in cmd.subs]
         words, _ = unwrap(cmd.words)
         if words and program_name(words[0]) == "cd":
             cwd = _cd(words, cwd)
             continue
+        if words and any(ch in words[0] for ch in "*?["):  # /bin/r? -rf /ho*: whichever program it matches
+            nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in globbed(words[0])]
+        if functions and words and words[0] in functions:  # wipe /var/lib/mysql, wipe() defined above
+            if words == [words[0]] and words[0] not in defined:  # `wipe(){ … }` lexes as a bare `wipe` first
+                defined.add(words[0])
+            elif (body := called(functions[words[0]], words[1:])) not in calls:  # each distinct call once
+                calls.add(body)
+                nested.append(Nested("shell", body, cwd=cwd))
         f, n = judge_command(cmd, ctx, cwd, moves)
         if words:
             moves = (*_moved(words), *moves)[:16]
