@@ -12,7 +12,8 @@ from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
 from sentinel.live.commands import canonical, classify, globbed, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
-from sentinel.live.feeds import output_of_script, saved_download, script_run, stdin_of
+from sentinel.live.feeds import output_of_script, stdin_of
+from sentinel.live.files import Files
 from sentinel.live.findings import Finding
 from sentinel.live.functions import called, definitions
 from sentinel.live.lexer import Command, lex
@@ -71,8 +72,11 @@ def _moved(words: list[str]) -> list[tuple[str, str]]:
     return [(dst, src), (f"{dst}/{src.rsplit('/', 1)[-1]}", src)]
 
 
-def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tuple[str, str], ...] = ()) -> Judged:
-    """One simple command: its rule, its writes, its special shapes and the code it carries."""
+def judge_command(
+    cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tuple[str, str], ...] = (), files: Files | None = None
+) -> Judged:
+    """One simple command: its rule, its writes, its special shapes and the code it carries (its
+    input read from a file the snippet wrote, when it did)."""
     evidence = " ".join(cmd.words)[:300]
     findings = writes(cmd.redirects, evidence)
     if cmd.redirects and prints_nothing(cmd.words):  # : > /var/lib/redis/dump.rdb
@@ -88,6 +92,8 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
     if len(words) == 1 and " " in words[0].strip() and offset not in cmd.generated:  # a quoted command
         return findings, [Nested("shell", words[0], cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
+    if files is not None and feed is not None:
+        feed = files.fed(feed)
     carrier = carrier_for(program_name(canonical(words)[0]))  # `python manage.py shell -c`: manage.py's
     spelled = parse(words) if carrier else None
     nested = carrier(words, spelled, cmd, offset, feed) if carrier and spelled else []
@@ -114,7 +120,7 @@ def judge_shell(text: str, ctx: Context) -> Judged:
     text = posix_paths(text[: limit("max_snippet_chars")])  # C:\Users → C:/Users before the lexer
     findings, nested = shapes(text), []
     cwd = ctx.cwd
-    downloads: set[str] = set()
+    files = Files.of(text)
     moves: tuple[tuple[str, str], ...] = ()
     functions = definitions(text) if "(" in text or "function" in text else {}
     defined: set[str] = set()
@@ -133,14 +139,15 @@ def judge_shell(text: str, ctx: Context) -> Judged:
             elif (body := called(functions[words[0]], words[1:])) not in calls:  # each distinct call once
                 calls.add(body)
                 nested.append(Nested("shell", body, cwd=cwd))
-        f, n = judge_command(cmd, ctx, cwd, moves)
+        f, n = judge_command(cmd, ctx, cwd, moves, files)
         if words:
             moves = (*_moved(words), *moves)[:16]
-        script = script_run(words) if downloads else None
-        if script is not None and script in downloads:
-            f.append(Finding("shell", "downloaded code run", "catastrophic", script, " ".join(words)[:300]))
-        if saved := saved_download(words):
-            downloads.add(saved)
+        ran = files.run(words) if files.downloads or files.written else None
+        if ran is not None and ran[0] == "downloaded":  # curl -o i.sh URL && bash i.sh
+            f.append(Finding("shell", "downloaded code run", "catastrophic", ran[1], " ".join(words)[:300]))
+        elif ran is not None:  # cat > /tmp/x.go <<EOF … EOF; go run /tmp/x.go
+            n.append(Nested(ran[0], ran[1], cwd=cwd))
+        files.record(cmd, words)
         findings += f
         nested += n
         if any(x.severity == "catastrophic" for x in f):  # nothing later can make it worse
