@@ -230,13 +230,22 @@ def _services() -> dict[str, frozenset[str]]:
 
 
 def service_kinds(tokens: list[str]) -> set[str]:
-    """Kinds of the services named (``postgresql@14-main.service`` is a data service)."""
+    """Kinds of the services named (``postgresql@14-main.service`` is a data service; a wildcard
+    such as ``*sql*`` names every service it matches)."""
     kinds: set[str] = set()
     for tok in tokens:
         base = re.sub(r"\.service$", "", tok)
+        if "*" in base or "?" in base:
+            kinds.update(kind for kind, known in _services().items() if _matches_any(base, known))
+            continue
         names = {base, base.split("@", 1)[0], *SPLIT_NAME.split(base)}
         kinds.update(kind for kind, known in _services().items() if names & known)
     return kinds
+
+
+def _matches_any(glob: str, names: frozenset[str]) -> bool:
+    """Whether a wildcard (with at least two other characters) matches one of the names."""
+    return len(glob.strip("*?")) >= 2 and any(fnmatch.fnmatchcase(n, glob) for n in names)
 
 
 def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int | None:
@@ -349,7 +358,7 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["prod_severity"])
     if p.flags & {"--force", "-f"} and "forced_severity" in rule:
         raised.append(rule["forced_severity"])
-    kinds = service_kinds(p.positional)
+    kinds = service_kinds(p.positional + [r for r in p.roots if "/" not in r])  # Get-Service *sql* | Stop-Service
     raised += [rule[f"{kind}_severity"] for kind in kinds if f"{kind}_severity" in rule]
     if p.all_targets and "all_severity" in rule:
         raised.append(rule["all_severity"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sentinel.live.commands import parse, program_name, unwrap
 from sentinel.live.lexer import Command, decode_ansi_c, lex
-from sentinel.live.rules import limit, rules
+from sentinel.live.rules import limit, pattern, rules
 from sentinel.live.transform import transformed
 
 MAX_CHAIN = 8  # producers followed back through a pipeline
@@ -103,8 +103,13 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
         return Feed("listing", source=evidence, roots=roots)
     if p.program in data["objects"]["listers"]:  # Get-ChildItem C:\Data -Recurse: what is inside
         return Feed("listing", source=evidence, roots=tuple(w for w in p.positional if "/" in w or ":" in w)[:8])
+    if p.program in data["objects"]["named_listers"]:  # Get-Service *sql*: the services named
+        return Feed("listing", source=evidence, roots=tuple(p.positional[:8]))
     if p.program in data["objects"]["filters"] and inner is not None and inner.roots:  # | Where-Object …
         return Feed("listing", source=evidence, roots=tuple(f"{r.rstrip('/')}/…" for r in inner.roots))
+    if p.program in data["objects"]["filters"] and inner is not None and inner.kind == "listing":
+        names = pattern(data["objects"]["name_filter"]).findall(" ".join(words))  # { $_.Name -like '*sql*' }
+        return Feed("listing", source=evidence, roots=tuple(n.lower() for n in names[:8]))
     return Feed("listing", source=evidence)
 
 

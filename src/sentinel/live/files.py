@@ -157,23 +157,28 @@ class Files:
                 files.downloads.add(_base(m.group("path")))
         return files
 
-    def record(self, cmd: Command, words: list[str]) -> None:
-        """Note what a command saves: a download, or a file written from text."""
+    def record(self, cmd: Command, words: list[str]) -> list[tuple[str, str]]:
+        """Note what a command saves (a download, or a file written from text); the (path, text)
+        it wrote from known text."""
         if saved := saved_download(words):
             self.downloads.add(saved)
         tee = bool(words) and program_name(words[0]) == "tee"
         targets = [(op, t) for op, t in cmd.redirects if op in (">", ">>")]
         if tee:
             targets += [(">>" if {"-a", "--append"} & set(words) else ">", w) for w in words[1:] if w[:1] != "-"]
-        if not targets or len(self.written) >= MAX_FILES:
-            return
+        if not targets:
+            return []
         feed = stdin_of(cmd) if tee else output_of(cmd)
-        for op, target in targets:
+        out = []
+        for op, target in targets[:MAX_FILES]:
             name = _base(target)
             if feed is not None and feed.kind == "remote":  # curl URL > F, curl URL | tee F
                 self.downloads.add(name)
             elif feed is not None and feed.kind == "text" and not target.startswith("/dev/"):
-                self.written[name] = (self.written.get(name, "") if op == ">>" else "") + feed.text
+                out.append((target, feed.text))
+                if len(self.written) < MAX_FILES or name in self.written:
+                    self.written[name] = (self.written.get(name, "") if op == ">>" else "") + feed.text
+        return out
 
     def run(self, words: list[str]) -> tuple[str, str] | None:
         """What a command runs from these files: ``("downloaded", NAME)`` or ``(LANGUAGE, CONTENT)``."""

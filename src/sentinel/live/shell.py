@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 
+from sentinel.live import settings
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
 from sentinel.live.commands import canonical, classify, globbed, parse, program_name, unwrap
@@ -17,6 +18,7 @@ from sentinel.live.files import Files
 from sentinel.live.findings import Finding
 from sentinel.live.functions import called, definitions
 from sentinel.live.lexer import Command, lex
+from sentinel.live.processes import killed_everything
 from sentinel.live.rules import limit, members, rules
 from sentinel.live.specials import (
     copy_targets,
@@ -108,7 +110,15 @@ def judge_command(
             p.all_targets = True
     if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
         p.all_targets = True
-    for finding in (classify(p), git_push(p), http_call(p, words), scale_to_zero(p, words)):
+    everyone = killed_everything(cmd, words, offset, via_xargs)  # kill $(ps -e -o pid=)
+    for finding in (
+        classify(p),
+        git_push(p),
+        http_call(p, words),
+        scale_to_zero(p, words),
+        settings.edited(p, own),
+        everyone,
+    ):
         if finding is not None:
             findings.append(finding)
     findings += writes(tee_targets(p) + copy_targets(p), evidence)
@@ -147,7 +157,9 @@ def judge_shell(text: str, ctx: Context) -> Judged:
             f.append(Finding("shell", "downloaded code run", "catastrophic", ran[1], " ".join(words)[:300]))
         elif ran is not None:  # cat > /tmp/x.go <<EOF … EOF; go run /tmp/x.go
             n.append(Nested(ran[0], ran[1], cwd=cwd))
-        files.record(cmd, words)
+        for target, content in files.record(cmd, words):  # echo 'PermitRootLogin yes' >> …/sshd_config
+            if (weak := settings.written(target, content, " ".join(cmd.words)[:300])) is not None:
+                f.append(weak)
         findings += f
         nested += n
         if any(x.severity == "catastrophic" for x in f):  # nothing later can make it worse

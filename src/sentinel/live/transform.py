@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 MAX_SET = 512
 MAX_TEXT = 1000
+MAX_EDITS = 64
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "/": "/"}
 BRE_SPECIAL = {"\\(": "(", "\\)": ")", "\\{": "{", "\\}": "}", "\\+": "+", "\\?": "?", "\\|": "|"}
 QUANTIFIERS = re.compile(r"(?<!\\)[*+?{]")
@@ -98,11 +99,11 @@ def _read_until(script: str, i: int, delimiter: str) -> tuple[str, int] | None:
 
 
 def edits(script: str) -> list[Edit] | None:
-    """The ``s`` and ``y`` commands of a sed script, or None when it holds anything else (an
-    address, another command, an unterminated expression)."""
+    """The ``s`` and ``y`` commands of a sed script (the first ``MAX_EDITS`` of a longer one), or None
+    when it holds anything else (an address, another command, an unterminated expression)."""
     out: list[Edit] = []
     i = 0
-    while i < len(script) and len(out) < 16:
+    while i < len(script) and len(out) < MAX_EDITS:
         c = script[i]
         if c in " \t\n;":
             i += 1
@@ -119,7 +120,7 @@ def edits(script: str) -> list[Edit] | None:
             j += 1
         out.append(Edit(c, first[0], second[0], script[second[1] : j]))
         i = j
-    return out if i >= len(script) else None
+    return out if i >= len(script) or len(out) == MAX_EDITS else None  # beyond the bound: the first ones
 
 
 def _python_regex(pattern: str, extended: bool) -> str:
@@ -189,7 +190,7 @@ def sed(args: list[str], text: str) -> str | None:
     if not scripts or rest:  # no script, or input files: sed does not read what is piped in
         return None
     steps = edits("\n".join(scripts))
-    if not steps:
+    if not steps or len(steps) >= MAX_EDITS:  # none, or more than are read: not computed
         return None
     for step in steps:
         result = apply(step, text, extended)
