@@ -125,6 +125,10 @@ def test_severity_hint_only_raises_and_policy_constraints_apply(client):
         "escalate"
     )
     assert _judge(client, action_description="ls; rm -rf ./build", severity_hint="critical")["decision"] == "block"
+    # a command no rule knows may change something: a read next to it is not all the code does
+    assert _judge(client, action_description="kubectl get pods && frobnicate --all", severity_hint="p0")[
+        "decision"
+    ] == ("block")
     v = _judge(
         client,
         action_description="kubectl rollout restart deployment/web",
@@ -503,6 +507,8 @@ PARSING_CLASSES = {
     "functions_and_globs": [
         ('wipe(){ rm -rf "$1"; }; wipe /var/lib/mysql', CAUGHT),
         ('k() { kubectl "$@"; }; k delete namespace production', CAUGHT),
+        ("alias ll='rm -rf /home/deploy'; ll", CAUGHT),
+        ("alias ll='ls -la'; ll /var/log", {"approve"}),
         ('clean() { rm -rf "./$1"; }; clean build', {"approve"}),
         ("/bin/r? -rf /ho*", CAUGHT),
         ("/bin/c?t /etc/hostname", {"approve"}),

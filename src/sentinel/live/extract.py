@@ -14,7 +14,7 @@ from types import MappingProxyType
 from sentinel.live.commands import canonical, globbed, program_name, service_kinds, unwrap
 from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
-from sentinel.live.findings import Finding, capped
+from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.lexer import ASSIGNMENT, lex
 from sentinel.live.prose import judge_prose, mention_before
 from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
@@ -44,6 +44,7 @@ class Snippet:
     lang: str
     text: str
     mentioned: bool = False
+    guessed: bool = False  # a backtick span or fence that does not read as code: maybe a word, a flag
 
 
 @lru_cache(maxsize=512)
@@ -142,16 +143,17 @@ def _fenced_and_backticked(text: str) -> list[Snippet]:
     out = []
     for m in FENCE.finditer(text):
         body = m.group(2).strip()
-        lang = FENCE_LANGS.get(m.group(1).lower()) or code_language(body) or "shell"
+        lang = FENCE_LANGS.get(m.group(1).lower()) or code_language(body)
         if body:
-            out.append(Snippet(lang, body, mentioned(text[: m.start()], text[m.end() :])))
+            out.append(Snippet(lang or "shell", body, mentioned(text[: m.start()], text[m.end() :]), lang is None))
     unfenced = FENCE.sub(" ", text)
     for m in BACKTICK.finditer(unfenced):
         body = m.group(1).strip()
         if body:
             before, after = unfenced[: m.start()], unfenced[m.end() :]
             talked_about = mentioned(before, after) or _quoted(before, after)
-            out.append(Snippet(code_language(body) or "shell", body, talked_about))
+            lang = code_language(body)
+            out.append(Snippet(lang or "shell", body, talked_about, lang is None))
     return out
 
 
@@ -211,6 +213,8 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
     found = snippets(text)
     for snip in found:
         judged = judge(snip.lang, snip.text, ctx)
+        if snip.guessed:  # `--no-preserve-root`, `status`: not known to be a command at all
+            judged = [f for f in judged if f.what != UNRECOGNISED]
         findings += capped(judged, "medium", "only mentioned", inert=True) if snip.mentioned else judged
         if any(f.severity == "catastrophic" for f in findings):
             break

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 SEVERITY_ORDER = ("low", "medium", "high", "catastrophic")
+UNRECOGNISED = "command not recognised"  # a command no rule knows: it may change something
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
 """Shell functions called with arguments: ``wipe(){ rm -rf "$1"; }; wipe /var/lib/mysql`` runs
 ``rm -rf /var/lib/mysql``. The body of a function defined in the snippet is judged again for each
 call, its positional parameters (``$1`` … ``$9``, ``${1}``, ``$@``, ``$*``) replaced by the call's
-arguments (the lexer already judged the body as written, with the parameters unknown).
+arguments (the lexer already judged the body as written, with the parameters unknown). Aliases
+alike: ``alias ll='rm -rf /home/deploy'; ll`` runs ``rm -rf /home/deploy``.
 """
 
 from __future__ import annotations
@@ -67,3 +68,18 @@ def called(body: str, args: list[str]) -> str:
         return _escaped(args[index]) if inside else shlex.quote(args[index])
 
     return PARAMETER.sub(value, body)
+
+
+def aliases(words: list[str]) -> dict[str, str]:
+    """The aliases an ``alias NAME=VALUE …`` command defines (its words, quotes removed)."""
+    out = {}
+    for w in words[1:MAX_FUNCTIONS]:
+        name, eq, value = w.partition("=")
+        if eq and name and value.strip():
+            out[name] = value
+    return out
+
+
+def expanded(value: str, args: list[str]) -> str:
+    """An alias used as a command: its value followed by the command's arguments."""
+    return " ".join([value, *(shlex.quote(a) for a in args)])

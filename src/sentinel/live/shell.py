@@ -15,8 +15,8 @@ from sentinel.live.commands import canonical, classify, globbed, parse, program_
 from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import output_of_script, stdin_of
 from sentinel.live.files import Files
-from sentinel.live.findings import Finding
-from sentinel.live.functions import called, definitions
+from sentinel.live.findings import UNRECOGNISED, Finding
+from sentinel.live.functions import aliases, called, definitions, expanded
 from sentinel.live.lexer import Command, lex
 from sentinel.live.processes import killed_everything
 from sentinel.live.rules import limit, members, rules
@@ -111,16 +111,16 @@ def judge_command(
     if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
         p.all_targets = True
     everyone = killed_everything(cmd, words, offset, via_xargs)  # kill $(ps -e -o pid=)
-    for finding in (
-        classify(p),
-        git_push(p),
-        http_call(p, words),
-        scale_to_zero(p, words),
-        settings.edited(p, own),
-        everyone,
-    ):
-        if finding is not None:
-            findings.append(finding)
+    found = [
+        finding
+        for finding in (classify(p), git_push(p), http_call(p, words), scale_to_zero(p, words), settings.edited(p, own))
+        if finding is not None
+    ]
+    if everyone is not None:
+        found.append(everyone)
+    if not found and carrier is None:  # so that a read next to it is not taken for all the code does
+        found.append(Finding("shell", UNRECOGNISED, "low", p.positional[-1] if p.positional else p.program))
+    findings += found
     findings += writes(tee_targets(p) + copy_targets(p), evidence)
     return findings, nested
 
@@ -134,6 +134,7 @@ def judge_shell(text: str, ctx: Context) -> Judged:
     moves: tuple[tuple[str, str], ...] = ()
     functions = definitions(text) if "(" in text or "function" in text else {}
     defined: set[str] = set()
+    known_aliases: dict[str, str] = {}
     calls: set[str] = set()
     for cmd in lex(text):
         nested += [Nested("shell", sub, cwd=cwd) for sub in cmd.subs]
@@ -143,6 +144,10 @@ def judge_shell(text: str, ctx: Context) -> Judged:
             continue
         if words and any(ch in words[0] for ch in "*?["):  # /bin/r? -rf /ho*: whichever program it matches
             nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in globbed(words[0])]
+        if words and program_name(words[0]) == "alias":  # alias ll='rm -rf /home/deploy'
+            known_aliases.update(aliases(words))
+        elif words and words[0] in known_aliases:
+            nested.append(Nested("shell", expanded(known_aliases[words[0]], words[1:]), cwd=cwd))
         if functions and words and words[0] in functions:  # wipe /var/lib/mysql, wipe() defined above
             if words == [words[0]] and words[0] not in defined:  # `wipe(){ … }` lexes as a bare `wipe` first
                 defined.add(words[0])
