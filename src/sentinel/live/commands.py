@@ -235,17 +235,20 @@ def service_kinds(tokens: list[str]) -> set[str]:
     kinds: set[str] = set()
     for tok in tokens:
         base = re.sub(r"\.service$", "", tok)
-        if "*" in base or "?" in base:
-            kinds.update(kind for kind, known in _services().items() if _matches_any(base, known))
+        if ("*" in base or "?" in base) and "/" not in base:
+            kinds.update(_glob_kinds(base))
             continue
         names = {base, base.split("@", 1)[0], *SPLIT_NAME.split(base)}
         kinds.update(kind for kind, known in _services().items() if names & known)
     return kinds
 
 
-def _matches_any(glob: str, names: frozenset[str]) -> bool:
-    """Whether a wildcard (with at least two other characters) matches one of the names."""
-    return len(glob.strip("*?")) >= 2 and any(fnmatch.fnmatchcase(n, glob) for n in names)
+@lru_cache(maxsize=256)
+def _glob_kinds(glob: str) -> frozenset[str]:
+    """The kinds of the services a wildcard (with at least two other characters) matches."""
+    if len(glob.strip("*?")) < 2:
+        return frozenset()
+    return frozenset(kind for kind, known in _services().items() if any(fnmatch.fnmatchcase(n, glob) for n in known))
 
 
 def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int | None:

@@ -9,6 +9,7 @@ F``, ``… | tee F``, ``wget URL``, ``iwr URL -OutFile F``, ``.DownloadFile(URL,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sentinel.live.commands import program_name
 from sentinel.live.feeds import Feed, output_of, stdin_of
@@ -21,6 +22,13 @@ MAX_FILES = 16
 def _base(path: str) -> str:
     """A file's name without its directories (``C:/Temp/a.ps1`` → ``a.ps1``)."""
     return path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+
+
+@lru_cache(maxsize=1)
+def _savers() -> frozenset[str]:
+    """Programs that save a file without a redirect: fetchers, Windows download tools, ``tee``."""
+    data = rules()["interpreters"]
+    return frozenset({*data["stdin"]["fetchers"], *data["downloaders"], "tee"})
 
 
 def saved_download(words: list[str]) -> str | None:
@@ -160,9 +168,12 @@ class Files:
     def record(self, cmd: Command, words: list[str]) -> list[tuple[str, str]]:
         """Note what a command saves (a download, or a file written from text); the (path, text)
         it wrote from known text."""
+        program = program_name(words[0]) if words else ""
+        if not cmd.redirects and program not in _savers():
+            return []  # writes nothing, saves no download
         if saved := saved_download(words):
             self.downloads.add(saved)
-        tee = bool(words) and program_name(words[0]) == "tee"
+        tee = program == "tee"
         targets = [(op, t) for op, t in cmd.redirects if op in (">", ">>")]
         if tee:
             targets += [(">>" if {"-a", "--append"} & set(words) else ">", w) for w in words[1:] if w[:1] != "-"]
