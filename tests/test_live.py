@@ -503,6 +503,11 @@ PARSING_CLASSES = {
         ("echo 'rX -rf /srv' | sed 's/X/m/' | sh", CAUGHT),
         ("echo 'ls -la' | tr -d '\\r' | sh", {"approve"}),
         ("echo 'uryyb' | tr a-z n-za-m", {"approve"}),
+        ("ls /home | awk '{print \"rm -rf /home/\" $1}' | sh", CAUGHT),
+        ("kubectl get ns -o name | sed 's/^/kubectl delete /' | sh", CAUGHT),
+        ("ls *.log | sed 's/^/gzip /' | sh", {"approve"}),
+        ("awk 'BEGIN { system(\"rm -rf /srv/data\") }'", CAUGHT),
+        ("awk '{print $2}' access.log | sort | uniq -c", {"approve"}),
     ],
     "functions_and_globs": [
         ('wipe(){ rm -rf "$1"; }; wipe /var/lib/mysql', CAUGHT),

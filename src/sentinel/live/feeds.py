@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sentinel.live.commands import parse, program_name, unwrap
 from sentinel.live.lexer import Command, decode_ansi_c, lex
 from sentinel.live.rules import limit, pattern, rules
-from sentinel.live.transform import transformed
+from sentinel.live.transform import command_prefix, transformed
 
 MAX_CHAIN = 8  # producers followed back through a pipeline
 
@@ -92,6 +92,11 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
     decode_flags = data["decoders"].get(p.program)
     if decode_flags is not None and (not decode_flags or p.flags & set(decode_flags)):
         return _decoded(p.program, p.flags, inner, evidence)
+    if p.program in data["transformers"] and inner is not None and inner.kind == "listing":
+        prefix = command_prefix(p.program, words[1:])  # ls /srv | sed 's/^/rm -rf /': a command per item
+        if prefix is not None:
+            items = " ".join(inner.roots) if inner.roots else f"$({inner.source})"
+            return Feed("text", prefix + items, evidence)
     if p.program in data["transformers"] and inner is not None and inner.kind == "text":
         changed = transformed(p.program, words[1:], inner.text)  # echo 'ez -es /' | tr a-z n-za-m
         if changed is not None and changed != inner.text:

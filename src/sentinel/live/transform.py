@@ -3,7 +3,9 @@
 be computed exactly and cheaply is computed: ``tr`` with literal sets (ranges, escapes, ``-d``,
 ``-s``), and ``sed`` scripts made only of ``s///`` and ``y///`` commands whose patterns have at most
 one quantifier (no backtracking blow-up). Anything else is None: the text passes through unread,
-as before. The same ``s///`` reader tells what an in-place edit writes (``sed -i``).
+as before. The same ``s///`` reader tells what an in-place edit writes (``sed -i``), and which
+command a ``sed 's/^/rm -rf /'`` or an ``awk '{print "rm -rf " $1}'`` puts in front of every line
+of a listing (``ls /srv | sed 's/^/rm -rf /' | sh``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ MAX_EDITS = 64
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "/": "/"}
 BRE_SPECIAL = {"\\(": "(", "\\)": ")", "\\{": "{", "\\}": "}", "\\+": "+", "\\?": "?", "\\|": "|"}
 QUANTIFIERS = re.compile(r"(?<!\\)[*+?{]")
+AWK_PREFIX = re.compile(r'^\s*\{\s*print\s+"([^"\\]{1,200})"\s*,?\s*\$(?:\d+|NF)\s*;?\s*\}\s*$')
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,3 +208,18 @@ def transformed(program: str, args: list[str], text: str) -> str | None:
     if program == "tr":
         return tr(args, text)
     return sed(args, text) if program == "sed" else None
+
+
+def command_prefix(program: str, args: list[str]) -> str | None:
+    """The text a ``sed``/``awk`` stage puts in front of every line it is given (``s/^/rm -rf /``,
+    ``{print "rm -rf " $1}``), or None when it does something else."""
+    scripts = [a for a in args if not a.startswith("-")]
+    if not scripts:
+        return None
+    if program == "awk":
+        m = AWK_PREFIX.match(scripts[0])
+        return None if m is None else m.group(1) if m.group(1).endswith(" ") else m.group(1) + " "
+    steps = edits(scripts[0]) if program == "sed" else None
+    if not steps or len(steps) != 1 or steps[0].kind != "s" or steps[0].pattern != "^":
+        return None
+    return re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(1)), steps[0].replacement)
