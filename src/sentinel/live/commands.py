@@ -395,6 +395,9 @@ def classify(p: Parsed) -> Finding | None:
             severity, target, production = rule_severity(rule, p)
             if is_dry_run(p):
                 return Finding("shell", f"{rule['what']} (dry run)", cap(severity, "low"), target, evidence, inert=True)
+            if p.exact & members("dry_run", "help"):  # terraform destroy --help
+                what = f"{rule['what']} (help requested)"
+                return Finding("shell", what, cap(severity, "medium"), target, evidence, production, inert=True)
             inert = rule.get("inert", False) and severity == "low"
             return Finding("shell", rule["what"], severity, target, evidence, production, inert)
     target = p.positional[-1] if p.positional else p.program
