@@ -375,6 +375,8 @@ def is_dry_run(p: Parsed) -> bool:
     """``--dry-run``, ``--check``, ``-WhatIf`` …: nothing changes. Flags count as written (``mkfs.ext4
     -N`` is an inode count, not the dry run ``-n``; ``--DRY-RUN`` is no flag), PowerShell's in any
     case."""
+    if not p.flags:
+        return False
     data = rules()["dry_run"]
     short = data["short"].get(p.program) or data["short"].get(p.words[0].rsplit("/", 1)[-1], ())
     return (

@@ -68,7 +68,7 @@ def every_process(producer: Command | None) -> bool:
 
 def killed_everything(cmd: Command, words: list[str], offset: int, via_xargs: bool) -> Finding | None:
     """``kill`` of a substitution or of piped input that lists every process."""
-    if not words or program_name(words[0]) not in members("processes", "killers"):
+    if not (via_xargs or cmd.generated) or not words or program_name(words[0]) not in members("processes", "killers"):
         return None
     fed = via_xargs and every_process(cmd.stdin)
     listed = any(i > offset and every_process(_last(s)) for i, s in cmd.generated.items())

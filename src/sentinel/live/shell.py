@@ -34,6 +34,7 @@ from sentinel.live.specials import (
 from sentinel.live.windows import posix_paths
 
 Judged = tuple[list[Finding], list[Nested]]
+GLOB = frozenset("*?[")
 
 
 def _cd(words: list[str], cwd: str | None) -> str | None:
@@ -142,7 +143,7 @@ def judge_shell(text: str, ctx: Context) -> Judged:
         if words and program_name(words[0]) == "cd":
             cwd = _cd(words, cwd)
             continue
-        if words and any(ch in words[0] for ch in "*?["):  # /bin/r? -rf /ho*: whichever program it matches
+        if words and not GLOB.isdisjoint(words[0]):  # /bin/r? -rf /ho*: whichever program it matches
             nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in globbed(words[0])]
         if words and program_name(words[0]) == "alias":  # alias ll='rm -rf /home/deploy'
             known_aliases.update(aliases(words))
