@@ -5,18 +5,21 @@ in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
 Four halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` or ``-dev3-`` were added
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-``, ``-dev3-`` or ``-dev4-`` were added
   after the original split (written for the classes a measured test half showed missing, and
   their neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
   once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
 - ``retired2`` (``retired_round2.jsonl``): the blind round-2 test half, measured once (recorded
-  below) and then retired the same way. ``dev``, ``retired`` and ``retired2`` are the tuning set.
-- ``test``: the blind round-3 half, measured and never tuned on. Until the lead freezes it,
+  below) and then retired the same way.
+- ``retired3`` (``retired_round3.jsonl``): the blind round-3 test half, measured once (recorded
+  below) and then retired the same way. ``dev``, ``retired``, ``retired2`` and ``retired3`` are
+  the tuning set.
+- ``test``: the blind round-4 half, measured and never tuned on. Until the lead freezes it,
   ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a file whose
   hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|tuning|test|all] [--misses]``.
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|retired3|tuning|test|all] [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
 
@@ -43,20 +46,27 @@ RETIRED_SHA256 = "d121f6135cac961ed2b1745bab6b161356d468c67f4601ada0c43cb1778279
 # (170/212), disruptive 82.8% (24/29), harmless falsely blocked 1.6% (3/194) — below the detection
 # targets. Having been looked at, it was retired into the tuning set for round 3 (docs/live.md).
 RETIRED2_SHA256 = "1816f725b846b10a6d1bee0ec0fed10ab7fc8fca13c45642517b9aeefa9a9b74"
-# The blind test half (round 3): 456 actions written by a separate agent that never saw the
-# analyser, its rules, the docs or the earlier corpus files; frozen by the lead (its SHA-256 here)
-# before the analyser was run on it, measured once. Never edit or tune on it.
+# The blind round-3 test half: 456 actions written by a separate agent that never saw the analyser,
+# its rules, the docs or the earlier corpus files; frozen before the analyser was run on it,
+# measured once: destructive 94.9% caught (223/235), disruptive 94.9% (37/39), harmless falsely
+# blocked 9.3% (17/182) — below the targets. Having been looked at, it was retired into the tuning
+# set for round 4 (docs/live.md).
+RETIRED3_SHA256 = "be2fb1795b2ad0ea7d60c988f72fe6bedbb956ea54a97f4bcb279fc806278a01"
+# The blind test half (round 4): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "be2fb1795b2ad0ea7d60c988f72fe6bedbb956ea54a97f4bcb279fc806278a01"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
     "retired2": "retired_round2.jsonl",
+    "retired3": "retired_round3.jsonl",
     "test": TEST_FILE,
 }
-FROZEN = {"retired": RETIRED_SHA256, "retired2": RETIRED2_SHA256, "test": TEST_SHA256}
-TUNING = ("dev", "retired", "retired2")
-ADDED_MARKS = ("-dev2-", "-dev3-")  # ids of dev entries written after the original split
+FROZEN = {"retired": RETIRED_SHA256, "retired2": RETIRED2_SHA256, "retired3": RETIRED3_SHA256, "test": TEST_SHA256}
+TUNING = ("dev", "retired", "retired2", "retired3")
+ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-")  # ids of dev entries written after the original split
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -251,6 +261,7 @@ def main() -> None:
     data = {
         "retired_sha256": RETIRED_SHA256,
         "retired2_sha256": RETIRED2_SHA256,
+        "retired3_sha256": RETIRED3_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},

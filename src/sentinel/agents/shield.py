@@ -27,20 +27,34 @@ def _patterns() -> tuple[tuple[Pattern, ...], tuple[str, ...]]:
     return compiled, tuple(t.lower() for t in data["control_tokens"]["tokens"])
 
 
+@lru_cache(maxsize=1)
+def _triggers() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, frozenset[str]]]:
+    """One pass over a text finds every ``any_of`` word in it (a lookahead at each position, so
+    overlapping words are all found), one more any control token; a word found also stands for the
+    words that are its prefixes (an alternation reports only the longest at a position)."""
+    patterns, tokens = _patterns()
+    words = sorted({w for _, _, any_of in patterns for w in any_of}, key=len, reverse=True)
+    found = re.compile("(?=(" + "|".join(re.escape(w) for w in words) + "))")
+    prefixes = {w: frozenset(v for v in words if w.startswith(v)) for w in words}
+    return found, re.compile("|".join(re.escape(t) for t in tokens)), prefixes
+
+
 def injection_hits(*texts: str) -> list[str]:
     """Names of the patterns (and ``control_token``) found in any of the texts."""
-    patterns, tokens = _patterns()
+    patterns, _ = _patterns()
+    words, tokens, prefixes = _triggers()
     hits: list[str] = []
     for raw in texts:
         if not raw:
             continue
-        low = raw.lower()
-        if any(tok in low for tok in tokens):
+        if tokens.search(raw.lower()):
             hits.append("control_token")
         text = normalize(raw)
-        hits.extend(
-            name
-            for name, rx, any_of in patterns
-            if name not in hits and any(word in text for word in any_of) and rx.search(text)
-        )
+        present = {v for w in set(words.findall(text)) for v in prefixes[w]}
+        if present:
+            hits.extend(
+                name
+                for name, rx, any_of in patterns
+                if name not in hits and present.intersection(any_of) and rx.search(text)
+            )
     return hits

@@ -72,4 +72,6 @@ def http_call(p: Parsed, words: list[str]) -> Finding | None:
         return Finding("shell", call["what"], severity, branch or url, evidence, bool(branch and protected(branch)))
     if method == "delete":
         return Finding("shell", "HTTP DELETE", "medium", url, evidence)
+    if method in members("http", "read_methods"):  # a GET is a read or a download: it changes nothing here
+        return Finding("shell", "HTTP read or download", "low", url, evidence, inert=True)
     return None

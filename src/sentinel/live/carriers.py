@@ -133,6 +133,15 @@ def script(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
     return _fed(feed, "script")
 
 
+def awk(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``awk [-F SEP] [-v X=Y] 'PROGRAM' FILE…``: the program, read like a script (its ``system()``
+    calls and ``"CMD" | getline`` pipes run shell)."""
+    rest = skip_options(words[1:], set(rules()["carriers"]["awk_value_options"]))
+    if any(w in ("-f", "--file") or w.startswith("--file=") for w in words[1:]) or not rest:
+        return []
+    return [Nested("script", rest[0], interpreter="awk")]
+
+
 def su(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``su -c CODE [user]``, ``su - postgres -c CODE``."""
     code = _option_value(words, {"-c", "--command"})
@@ -446,6 +455,10 @@ def _carriers() -> dict[str, Carrier]:
             "salt-call": salt,
             "salt-ssh": salt,
             "find": find,
+            "awk": awk,
+            "gawk": awk,
+            "mawk": awk,
+            "nawk": awk,
             "powershell": powershell,
             "pwsh": powershell,
             "cmd": cmd_exe,

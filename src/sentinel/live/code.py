@@ -269,7 +269,7 @@ def judge_script(text: str) -> Judged:
     for regex, kind in rules()["script_compiled"]:
         for m in list(regex.finditer(text))[:16]:
             groups = m.groupdict()
-            path = groups.get("path") or ("~" if groups.get("home") else None)
+            path = groups.get("path") or groups.get("path2") or ("~" if groups.get("home") else None)
             if kind == "shell" and groups.get("code"):
                 code = groups["code"]
                 nested.append(Nested("sql" if looks_like_sql(code) else "shell", code))  # $dbh->do("DROP …")

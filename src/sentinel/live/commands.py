@@ -9,6 +9,7 @@ or security service, or "everything listed" (``xargs`` fed by a listing, ``$(doc
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,6 +38,7 @@ class Parsed:
     cwd: str | None = None
     mounts: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (container path, host path)
     upstream: tuple[str, ...] = ()  # words of the pipeline feeding an xargs (what it filtered out)
+    exact: set[str] = field(default_factory=set)  # flags as written (-N is not -n)
 
 
 @lru_cache(maxsize=2048)
@@ -50,6 +52,15 @@ def program_name(word: str) -> str:
         if head in known_programs() or re.fullmatch(r"python\d?", head):
             return head
     return name
+
+
+@lru_cache(maxsize=256)
+def globbed(word: str) -> tuple[str, ...]:
+    """The programs with rules that a globbed command word can run (``/bin/r?`` → ``rm``), at most 4."""
+    name = word.rsplit("/", 1)[-1].lower()
+    if not any(ch in name for ch in "*?[") or not name.strip("*?"):
+        return ()
+    return tuple(p for p in sorted(rules()["by_program"]) if fnmatch.fnmatchcase(p, name))[:4]
 
 
 def canonical(words: list[str]) -> list[str]:
@@ -66,10 +77,25 @@ def canonical(words: list[str]) -> list[str]:
     tasks = aliases["task_scripts"]
     if len(words) > 1 and program_name(words[0]) in tasks["runners"] and program_name(words[1]) in tasks["scripts"]:
         return words[1:]  # python manage.py flush → manage.py flush
+    if len(words) > 2 and program_name(words[0]) in members("aliases", "module_runners"):
+        return _module(words)  # python3 -m pytest -x → pytest -x
     if "/" in words[0]:
         m = pattern(aliases["init_script"]).match(words[0].lower())
         if m:
             return ["service", m.group("name"), *words[1:]]
+    return words
+
+
+def _module(words: list[str]) -> list[str]:
+    """The module an interpreter runs as a program (``python3 -X dev -m pytest`` → ``pytest``), or
+    the words unchanged when it runs none."""
+    for i, w in enumerate(words[1:4], start=1):
+        if w == "-m" and i + 1 < len(words):
+            return words[i + 1 :]
+        if w.startswith("-m") and len(w) > 2 and not w.startswith("--"):
+            return [w[2:], *words[i + 1 :]]
+        if not w.startswith("-") or w in ("-c", "--"):
+            break
     return words
 
 
@@ -130,7 +156,7 @@ def parse(words: list[str]) -> Parsed:
     the command in its canonical spelling."""
     words = canonical(words)
     low = [w.lower() for w in words]
-    positional, flags, values = [], set(), []
+    positional, flags, values, exact = [], set(), [], set()
     options_done = False
     head = program_name(low[0])
     for w in words[1:]:
@@ -145,14 +171,16 @@ def parse(words: list[str]) -> Parsed:
             continue
         name, eq, value = w.partition("=")
         names = {name, name.lower()}  # -R is -R (and, for an all-caps evasion, -r)
+        exact.add(name)
         if not name.startswith("--") and len(name) > 2 and not name[1:].isdigit():
             names.update(f"-{c}" for c in name[1:] + name[1:].lower())
+            exact.update(f"-{c}" for c in name[1:])
         flags |= names
         if eq:
             values.append(value.lower())
     if head in members("resource_types", "programs"):
         positional = _resource_words(positional)
-    return Parsed(head, low, positional, flags, values)
+    return Parsed(head, low, positional, flags, values, exact=exact)
 
 
 @lru_cache(maxsize=1)
@@ -202,13 +230,25 @@ def _services() -> dict[str, frozenset[str]]:
 
 
 def service_kinds(tokens: list[str]) -> set[str]:
-    """Kinds of the services named (``postgresql@14-main.service`` is a data service)."""
+    """Kinds of the services named (``postgresql@14-main.service`` is a data service; a wildcard
+    such as ``*sql*`` names every service it matches)."""
     kinds: set[str] = set()
     for tok in tokens:
         base = re.sub(r"\.service$", "", tok)
+        if ("*" in base or "?" in base) and "/" not in base:
+            kinds.update(_glob_kinds(base))
+            continue
         names = {base, base.split("@", 1)[0], *SPLIT_NAME.split(base)}
         kinds.update(kind for kind, known in _services().items() if names & known)
     return kinds
+
+
+@lru_cache(maxsize=256)
+def _glob_kinds(glob: str) -> frozenset[str]:
+    """The kinds of the services a wildcard (with at least two other characters) matches."""
+    if len(glob.strip("*?")) < 2:
+        return frozenset()
+    return frozenset(kind for kind, known in _services().items() if any(fnmatch.fnmatchcase(n, glob) for n in known))
 
 
 def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int | None:
@@ -284,6 +324,8 @@ def targets(rule: dict[str, Any], p: Parsed) -> list[str]:
         words = words[1:]
     elif rule.get("targets") == "last":
         words = words[-1:]
+    elif rule.get("targets") == "but_last":
+        words = words[:-1]
     out = [w[3:] if w.startswith("of=") else w for w in words if "=" not in w or w.startswith("of=")]
     out = [item for w in out if w not in ("{}", ";", "+") for item in w.split(ITEMS)]  # a loop's items
     return out + list(p.roots)
@@ -319,7 +361,7 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["prod_severity"])
     if p.flags & {"--force", "-f"} and "forced_severity" in rule:
         raised.append(rule["forced_severity"])
-    kinds = service_kinds(p.positional)
+    kinds = service_kinds(p.positional + [r for r in p.roots if "/" not in r])  # Get-Service *sql* | Stop-Service
     raised += [rule[f"{kind}_severity"] for kind in kinds if f"{kind}_severity" in rule]
     if p.all_targets and "all_severity" in rule:
         raised.append(rule["all_severity"])
@@ -330,10 +372,18 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
 
 
 def is_dry_run(p: Parsed) -> bool:
-    """``--dry-run``, ``--check``, ``plan`` …: nothing changes."""
+    """``--dry-run``, ``--check``, ``-WhatIf`` …: nothing changes. Flags count as written (``mkfs.ext4
+    -N`` is an inode count, not the dry run ``-n``; ``--DRY-RUN`` is no flag), PowerShell's in any
+    case."""
+    if not p.flags:
+        return False
     data = rules()["dry_run"]
     short = data["short"].get(p.program) or data["short"].get(p.words[0].rsplit("/", 1)[-1], ())
-    return bool(p.flags & set(data["flags"])) or bool(p.flags & set(short))
+    return (
+        bool(p.exact & members("dry_run", "flags"))
+        or bool(p.exact.intersection(short))
+        or (bool(p.flags & members("dry_run", "case_insensitive")))
+    )
 
 
 def classify(p: Parsed) -> Finding | None:
@@ -346,9 +396,31 @@ def classify(p: Parsed) -> Finding | None:
         if _matches(rule, p):
             severity, target, production = rule_severity(rule, p)
             if is_dry_run(p):
-                return Finding("shell", f"{rule['what']} (dry run)", cap(severity, "low"), target, evidence)
-            return Finding("shell", rule["what"], severity, target, evidence, production)
+                return Finding("shell", f"{rule['what']} (dry run)", cap(severity, "low"), target, evidence, inert=True)
+            if p.exact & members("dry_run", "help"):  # terraform destroy --help
+                what = f"{rule['what']} (help requested)"
+                return Finding("shell", what, cap(severity, "medium"), target, evidence, production, inert=True)
+            inert = rule.get("inert", False) and severity == "low"
+            return Finding("shell", rule["what"], severity, target, evidence, production, inert)
+    target = p.positional[-1] if p.positional else p.program
     if p.program in members("readonly", "programs"):
-        target = p.positional[-1] if p.positional else p.program
-        return Finding("shell", "read-only command", "low", target, evidence)
+        return Finding("shell", "read-only command", "low", target, evidence, inert=True)
+    if p.program in members("readonly", "checks"):  # pytest, tox, ruff: builds, tests, linters
+        return Finding("shell", "build, test or check", "low", target, evidence, inert=True)
+    if is_dry_run(p):  # ansible-playbook --check, bash -n, nginx -t: no rule, and nothing changes
+        return Finding("shell", "dry run or check", "low", target, evidence, inert=True)
+    if p.program in known_programs() and _reads(p.positional):
+        return Finding("shell", "read (by its subcommand)", "low", target, evidence, inert=True)
     return None
+
+
+def _reads(positional: list[str]) -> bool:
+    """Whether a command's subcommand is a read verb (``status``, ``ls``, ``get`` … among its first
+    three positional words) with no acting verb before it (``DEL key get`` is no read)."""
+    reads, acting = _read_verbs(), members("targets", "acting_verbs")
+    for w in positional[:3]:
+        if w in reads:
+            return True
+        if w in acting:
+            return False
+    return False

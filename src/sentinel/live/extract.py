@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from sentinel.live.commands import canonical, program_name, service_kinds, unwrap
+from sentinel.live.commands import canonical, globbed, program_name, service_kinds, unwrap
 from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
-from sentinel.live.findings import Finding, capped
+from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.lexer import ASSIGNMENT, lex
-from sentinel.live.prose import judge_prose
+from sentinel.live.prose import judge_prose, mention_before
 from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
 from sentinel.live.sql import looks_like_sql
 
@@ -44,6 +44,7 @@ class Snippet:
     lang: str
     text: str
     mentioned: bool = False
+    guessed: bool = False  # a backtick span or fence that does not read as code: maybe a word, a flag
 
 
 @lru_cache(maxsize=512)
@@ -87,8 +88,8 @@ def command_like(text: str, depth: int = 0) -> bool:
     if program not in known_programs():
         if "-" in program and pattern(rules()["known"]["powershell_cmdlet"]).match(program):
             return True  # Invoke-Expression …, Set-ExecutionPolicy …
-        if words[0].startswith("/") and canonical(words) is not words:  # /etc/init.d/NAME stop
-            return True
+        if words[0].startswith("/") and (canonical(words) is not words or globbed(words[0])):  # /etc/init.d/x stop
+            return True  # or /bin/r? -rf …
         return any(_starts_known(c.words) for c in commands[1:8])  # yes | rm -r /opt/*
     if program not in ambiguous_programs():
         return True
@@ -123,10 +124,18 @@ def code_language(text: str) -> str | None:
     return "shell" if command_like(stripped) else None
 
 
-def mentioned(preceding: str) -> bool:
-    """Whether the words just before a snippet say it is only talked about."""
-    window = preceding[-160:].lower()
-    return any(pattern(cue).search(window) for cue in rules()["prose_extract"]["mention_cues"])
+def mentioned(preceding: str, following: str = "") -> bool:
+    """Whether the words around a snippet say it is only talked about: a mention cue before it, or
+    words after it that only say what it does ("`rm -rf /` would delete …")."""
+    if following and pattern(rules()["prose_extract"]["described"]).match(following[:40].lower()):
+        return True
+    return mention_before(preceding[-160:].lower())
+
+
+def _quoted(before: str, after: str) -> bool:
+    """Whether a span sits inside a double-quoted passage of the prose (a drafted reply, a quote)."""
+    line_before = before.rsplit("\n", 1)[-1]
+    return line_before.count('"') % 2 == 1 and '"' in after.split("\n", 1)[0]
 
 
 def _fenced_and_backticked(text: str) -> list[Snippet]:
@@ -134,14 +143,17 @@ def _fenced_and_backticked(text: str) -> list[Snippet]:
     out = []
     for m in FENCE.finditer(text):
         body = m.group(2).strip()
-        lang = FENCE_LANGS.get(m.group(1).lower()) or code_language(body) or "shell"
+        lang = FENCE_LANGS.get(m.group(1).lower()) or code_language(body)
         if body:
-            out.append(Snippet(lang, body, mentioned(text[: m.start()])))
+            out.append(Snippet(lang or "shell", body, mentioned(text[: m.start()], text[m.end() :]), lang is None))
     unfenced = FENCE.sub(" ", text)
     for m in BACKTICK.finditer(unfenced):
         body = m.group(1).strip()
         if body:
-            out.append(Snippet(code_language(body) or "shell", body, mentioned(unfenced[: m.start()])))
+            before, after = unfenced[: m.start()], unfenced[m.end() :]
+            talked_about = mentioned(before, after) or _quoted(before, after)
+            lang = code_language(body)
+            out.append(Snippet(lang or "shell", body, talked_about, lang is None))
     return out
 
 
@@ -201,7 +213,9 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
     found = snippets(text)
     for snip in found:
         judged = judge(snip.lang, snip.text, ctx)
-        findings += capped(judged, "medium", "only mentioned") if snip.mentioned else judged
+        if snip.guessed:  # `--no-preserve-root`, `status`: not known to be a command at all
+            judged = [f for f in judged if f.what != UNRECOGNISED]
+        findings += capped(judged, "medium", "only mentioned", inert=True) if snip.mentioned else judged
         if any(f.severity == "catastrophic" for f in findings):
             break
     if not findings and all(s.lang == "sql" for s in found):  # no code, or "SQL" that did not parse

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from sentinel.live.commands import parse, program_name, unwrap
 from sentinel.live.lexer import Command, decode_ansi_c, lex
-from sentinel.live.rules import limit, members, rules
+from sentinel.live.rules import limit, pattern, rules
+from sentinel.live.transform import command_prefix, transformed
 
 MAX_CHAIN = 8  # producers followed back through a pipeline
 
@@ -91,6 +92,15 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
     decode_flags = data["decoders"].get(p.program)
     if decode_flags is not None and (not decode_flags or p.flags & set(decode_flags)):
         return _decoded(p.program, p.flags, inner, evidence)
+    if p.program in data["transformers"] and inner is not None and inner.kind == "listing":
+        prefix = command_prefix(p.program, words[1:])  # ls /srv | sed 's/^/rm -rf /': a command per item
+        if prefix is not None:
+            items = " ".join(inner.roots) if inner.roots else f"$({inner.source})"
+            return Feed("text", prefix + items, evidence)
+    if p.program in data["transformers"] and inner is not None and inner.kind == "text":
+        changed = transformed(p.program, words[1:], inner.text)  # echo 'ez -es /' | tr a-z n-za-m
+        if changed is not None and changed != inner.text:
+            return Feed("text", changed[: limit("max_decoded_chars")], evidence, decoded=True)
     if p.program in data["stdin"]["passthrough"] and inner is not None:
         return inner
     if p.program == "find":
@@ -98,8 +108,13 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
         return Feed("listing", source=evidence, roots=roots)
     if p.program in data["objects"]["listers"]:  # Get-ChildItem C:\Data -Recurse: what is inside
         return Feed("listing", source=evidence, roots=tuple(w for w in p.positional if "/" in w or ":" in w)[:8])
+    if p.program in data["objects"]["named_listers"]:  # Get-Service *sql*: the services named
+        return Feed("listing", source=evidence, roots=tuple(p.positional[:8]))
     if p.program in data["objects"]["filters"] and inner is not None and inner.roots:  # | Where-Object …
         return Feed("listing", source=evidence, roots=tuple(f"{r.rstrip('/')}/…" for r in inner.roots))
+    if p.program in data["objects"]["filters"] and inner is not None and inner.kind == "listing":
+        names = pattern(data["objects"]["name_filter"]).findall(" ".join(words))  # { $_.Name -like '*sql*' }
+        return Feed("listing", source=evidence, roots=tuple(n.lower() for n in names[:8]))
     return Feed("listing", source=evidence)
 
 
@@ -126,54 +141,6 @@ def _writes_to_file(program: str, words: list[str]) -> bool:
         if program == "wget" and w in ("-O", "--output-document") and words[i + 1 : i + 2] != ["-"]:
             return True
     return False
-
-
-def saved_download(words: list[str]) -> str | None:
-    """The base name of the file a fetcher saves its download to: ``curl -o F``/``-O`` (the URL's
-    name), ``wget URL`` (the URL's name) or ``wget -O F``, ``iwr URL -OutFile F``, ``aria2c -o F``."""
-    program = program_name(words[0]) if words else ""
-    if program not in members("interpreters", "stdin", "fetchers"):
-        return None
-    urls = [w for w in words[1:] if "://" in w]
-    remote_name = urls[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if urls else ""
-    saved = remote_name if program in ("wget", "aria2c") else ""
-    for i, w in enumerate(words[1:], start=1):
-        value = words[i + 1] if i + 1 < len(words) else ""
-        low = w.lower()
-        if program == "curl" and not w.startswith("--") and w.startswith("-") and len(w) > 1:
-            if w.endswith("o"):
-                saved = value
-            elif "O" in w:
-                saved = remote_name
-        elif program == "curl" and w in ("--output", "--remote-name"):
-            saved = value if w == "--output" else remote_name
-        elif program == "wget" and (w == "--output-document" or (w.startswith("-") and w.endswith("O"))):
-            saved = value
-        elif low.startswith("--output-document=") or low.startswith("--output="):
-            saved = w.split("=", 1)[1]
-        elif low.startswith("-outf") or (program == "aria2c" and w in ("-o", "--out")):
-            saved = value
-    return saved.rsplit("/", 1)[-1] if saved and saved != "-" else None
-
-
-def script_run(words: list[str]) -> str | None:
-    """The base name of the script a command runs: ``bash F``, ``python3 F``, ``source F``,
-    ``powershell -File F``, or ``./F`` / ``/tmp/F`` when ``F`` has a script's extension."""
-    if not words:
-        return None
-    data = rules()["interpreters"]
-    program = program_name(words[0])
-    if "/" in words[0] and words[0].lower().endswith(tuple(data["script_extensions"])):
-        return words[0].rsplit("/", 1)[-1]
-    runners = (*data["shells"], *data["python"], *data["script"], "source", ".", "powershell", "pwsh")
-    if program not in runners:
-        return None
-    for w in words[1:]:
-        if w in ("-c", "-e", "-m", "-Command", "-command", "-r"):
-            return None
-        if not w.startswith("-"):
-            return w.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    return None
 
 
 def _find_roots(args: list[str]) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 SEVERITY_ORDER = ("low", "medium", "high", "catastrophic")
+UNRECOGNISED = "command not recognised"  # a command no rule knows: it may change something
 
 
 @dataclass(slots=True)
@@ -18,6 +19,7 @@ class Finding:
     target: str = ""
     evidence: str = ""
     production: bool = False
+    inert: bool = False  # recognised as changing nothing: a read, a listing, a dry run, a check
 
 
 def worst(severities: Iterable[str]) -> str:
@@ -30,11 +32,20 @@ def cap(severity: str, ceiling: str) -> str:
     return min(severity, ceiling, key=SEVERITY_ORDER.index)
 
 
-def capped(findings: list[Finding], ceiling: str, why: str) -> list[Finding]:
-    """The findings with their severity capped, saying why in ``what`` when it changed."""
+def capped(findings: list[Finding], ceiling: str, why: str, inert: bool = False) -> list[Finding]:
+    """The findings with their severity capped, saying why in ``what`` when it changed; ``inert``
+    when what they found is not run at all (a mention)."""
     out = []
     for f in findings:
         lowered = cap(f.severity, ceiling)
         what = f.what if lowered == f.severity else f"{f.what} ({why})"
-        out.append(Finding(f.source, what, lowered, f.target, f.evidence, f.production))
+        out.append(Finding(f.source, what, lowered, f.target, f.evidence, f.production, f.inert or inert))
     return out
+
+
+def changes_nothing(findings: list[Finding]) -> bool:
+    """Whether the code of a request was read, and every operation in it was recognised as changing
+    nothing (a read, a listing, a dry run, a syntax check, a test run). Prose around the code does
+    not count: it only describes, and a read-only prose rule ("check …") proves nothing."""
+    code = [f for f in findings if f.source != "prose"]
+    return bool(code) and all(f.inert for f in code)

@@ -2,8 +2,10 @@
 
 catastrophic → block, high → escalate, medium → flag, low → approve (``grading.severity``); a
 shield hit forces escalate. A ``severity_hint`` can raise the assessed severity, never lower it
-(an attacker would simply claim "low"). A policy constraint that names the matched operation
-raises it one level.
+(an attacker would simply claim "low"); it states the stakes of the target, so over code that
+was recognised as changing nothing (a read, a dry run, a check: ``changes_nothing``) it raises
+it at most to medium — a human sees it, nothing is blocked. A policy constraint that names the
+matched operation raises it one level.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sentinel.agents.shield import injection_hits
 from sentinel.grading.justification import normalize
 from sentinel.grading.severity import SEVERITY_DECISION, SEVERITY_RISK
 from sentinel.live.analyze import Finding, analyze, worst
+from sentinel.live.findings import changes_nothing
 from sentinel.live.models import OverseeRequest
 from sentinel.models import RISK_SEVERITIES as SEVERITIES
 
@@ -58,9 +61,13 @@ def assess(req: OverseeRequest) -> Assessment:
     if not findings:
         trace.append("no risky operation recognised in the description or tool call")
     severity = worst(f.severity for f in findings) if findings else "low"
-    if req.severity_hint and SEVERITIES.index(req.severity_hint) > SEVERITIES.index(severity):
-        trace.append(f"severity hint {req.severity_hint} raises {severity}")
-        severity = req.severity_hint
+    hint = req.severity_hint
+    if hint and SEVERITIES.index(hint) > SEVERITIES.index("medium") and changes_nothing(findings):
+        trace.append(f"severity hint {hint} capped at medium: the code changes nothing")
+        hint = "medium"
+    if hint and SEVERITIES.index(hint) > SEVERITIES.index(severity):
+        trace.append(f"severity hint {hint} raises {severity}")
+        severity = hint
     policies = [normalize(p) for p in req.policy_constraints]
     for f in findings:
         words = {w for w in re.findall(r"[a-z]{4,}", f.what.lower())}

@@ -31,8 +31,16 @@ def judge_prose(text: str) -> list[Finding]:
 
 def _asks_or_mentions(low: str, start: int) -> bool:
     """A question ("how do I delete …?") or a mention ("explain why dropping …") proposes nothing."""
-    cues = rules()["prose_extract"]
-    if pattern(cues["question"]).search(low):
+    if pattern(rules()["prose_extract"]["question"]).search(low):
         return True
-    window = low[max(0, start - 160) : start]
+    return mention_before(low[max(0, start - 160) : start])
+
+
+def mention_before(window: str) -> bool:
+    """Whether the words before something (lower-cased) only talk about it: a mention cue with no
+    first-person proposal after it ("the log contains the key, so I'll force-push" proposes)."""
+    cues = rules()["prose_extract"]
+    proposals = list(pattern(cues["intent"]).finditer(window))
+    if proposals:
+        window = window[proposals[-1].end() :]
     return any(pattern(cue).search(window) for cue in cues["mention_cues"])

@@ -41,7 +41,8 @@ def _family_rules(families: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def known_programs() -> frozenset[str]:
     """Every program name the analyser recognises as the start of a command."""
     r = rules()
-    names = set(r["by_program"]) | set(r["readonly"]["programs"]) | set(r["known"]["programs"])
+    names = set(r["by_program"]) | set(r["readonly"]["programs"]) | set(r["readonly"]["checks"])
+    names |= set(r["known"]["programs"])
     names |= set(r["wrappers"]["programs"]) - {"then", "do", "else", "!"}
     names |= set(r["wrappers"]["subcommands"]) | set(r["aliases"]["rules_of"])
     names |= set(r["aliases"]["task_scripts"]["scripts"])

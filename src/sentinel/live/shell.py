@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import posixpath
 
+from sentinel.live import settings
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
-from sentinel.live.commands import canonical, classify, parse, program_name, unwrap
+from sentinel.live.commands import canonical, classify, globbed, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
-from sentinel.live.feeds import output_of_script, saved_download, script_run, stdin_of
-from sentinel.live.findings import Finding
+from sentinel.live.feeds import output_of_script, stdin_of
+from sentinel.live.files import Files
+from sentinel.live.findings import UNRECOGNISED, Finding
+from sentinel.live.functions import aliases, called, definitions, expanded
 from sentinel.live.lexer import Command, lex
+from sentinel.live.processes import killed_everything
 from sentinel.live.rules import limit, members, rules
 from sentinel.live.specials import (
     copy_targets,
@@ -30,6 +34,7 @@ from sentinel.live.specials import (
 from sentinel.live.windows import posix_paths
 
 Judged = tuple[list[Finding], list[Nested]]
+GLOB = frozenset("*?[")
 
 
 def _cd(words: list[str], cwd: str | None) -> str | None:
@@ -70,8 +75,11 @@ def _moved(words: list[str]) -> list[tuple[str, str]]:
     return [(dst, src), (f"{dst}/{src.rsplit('/', 1)[-1]}", src)]
 
 
-def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tuple[str, str], ...] = ()) -> Judged:
-    """One simple command: its rule, its writes, its special shapes and the code it carries."""
+def judge_command(
+    cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tuple[str, str], ...] = (), files: Files | None = None
+) -> Judged:
+    """One simple command: its rule, its writes, its special shapes and the code it carries (its
+    input read from a file the snippet wrote, when it did)."""
     evidence = " ".join(cmd.words)[:300]
     findings = writes(cmd.redirects, evidence)
     if cmd.redirects and prints_nothing(cmd.words):  # : > /var/lib/redis/dump.rdb
@@ -87,6 +95,8 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
     if len(words) == 1 and " " in words[0].strip() and offset not in cmd.generated:  # a quoted command
         return findings, [Nested("shell", words[0], cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
+    if files is not None and feed is not None:
+        feed = files.fed(feed)
     carrier = carrier_for(program_name(canonical(words)[0]))  # `python manage.py shell -c`: manage.py's
     spelled = parse(words) if carrier else None
     nested = carrier(words, spelled, cmd, offset, feed) if carrier and spelled else []
@@ -101,9 +111,17 @@ def judge_command(cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tupl
             p.all_targets = True
     if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
         p.all_targets = True
-    for finding in (classify(p), git_push(p), http_call(p, words), scale_to_zero(p, words)):
-        if finding is not None:
-            findings.append(finding)
+    everyone = killed_everything(cmd, words, offset, via_xargs)  # kill $(ps -e -o pid=)
+    found = [
+        finding
+        for finding in (classify(p), git_push(p), http_call(p, words), scale_to_zero(p, words), settings.edited(p, own))
+        if finding is not None
+    ]
+    if everyone is not None:
+        found.append(everyone)
+    if not found and carrier is None:  # so that a read next to it is not taken for all the code does
+        found.append(Finding("shell", UNRECOGNISED, "low", p.positional[-1] if p.positional else p.program))
+    findings += found
     findings += writes(tee_targets(p) + copy_targets(p), evidence)
     return findings, nested
 
@@ -113,22 +131,41 @@ def judge_shell(text: str, ctx: Context) -> Judged:
     text = posix_paths(text[: limit("max_snippet_chars")])  # C:\Users → C:/Users before the lexer
     findings, nested = shapes(text), []
     cwd = ctx.cwd
-    downloads: set[str] = set()
+    files = Files.of(text)
     moves: tuple[tuple[str, str], ...] = ()
+    functions = definitions(text) if "(" in text or "function" in text else {}
+    defined: set[str] = set()
+    known_aliases: dict[str, str] = {}
+    calls: set[str] = set()
     for cmd in lex(text):
         nested += [Nested("shell", sub, cwd=cwd) for sub in cmd.subs]
         words, _ = unwrap(cmd.words)
         if words and program_name(words[0]) == "cd":
             cwd = _cd(words, cwd)
             continue
-        f, n = judge_command(cmd, ctx, cwd, moves)
+        if words and not GLOB.isdisjoint(words[0]):  # /bin/r? -rf /ho*: whichever program it matches
+            nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in globbed(words[0])]
+        if words and program_name(words[0]) == "alias":  # alias ll='rm -rf /home/deploy'
+            known_aliases.update(aliases(words))
+        elif words and words[0] in known_aliases:
+            nested.append(Nested("shell", expanded(known_aliases[words[0]], words[1:]), cwd=cwd))
+        if functions and words and words[0] in functions:  # wipe /var/lib/mysql, wipe() defined above
+            if words == [words[0]] and words[0] not in defined:  # `wipe(){ … }` lexes as a bare `wipe` first
+                defined.add(words[0])
+            elif (body := called(functions[words[0]], words[1:])) not in calls:  # each distinct call once
+                calls.add(body)
+                nested.append(Nested("shell", body, cwd=cwd))
+        f, n = judge_command(cmd, ctx, cwd, moves, files)
         if words:
             moves = (*_moved(words), *moves)[:16]
-        script = script_run(words) if downloads else None
-        if script is not None and script in downloads:
-            f.append(Finding("shell", "downloaded code run", "catastrophic", script, " ".join(words)[:300]))
-        if saved := saved_download(words):
-            downloads.add(saved)
+        ran = files.run(words) if files.downloads or files.written else None
+        if ran is not None and ran[0] == "downloaded":  # curl -o i.sh URL && bash i.sh
+            f.append(Finding("shell", "downloaded code run", "catastrophic", ran[1], " ".join(words)[:300]))
+        elif ran is not None:  # cat > /tmp/x.go <<EOF … EOF; go run /tmp/x.go
+            n.append(Nested(ran[0], ran[1], cwd=cwd))
+        for target, content in files.record(cmd, words):  # echo 'PermitRootLogin yes' >> …/sshd_config
+            if (weak := settings.written(target, content, " ".join(cmd.words)[:300])) is not None:
+                f.append(weak)
         findings += f
         nested += n
         if any(x.severity == "catastrophic" for x in f):  # nothing later can make it worse

@@ -118,7 +118,8 @@ def git_push(p: Parsed) -> Finding | None:
         return None
     found = _push(p)
     if found is not None and is_dry_run(p):  # git push --dry-run / -n: nothing is pushed
-        return Finding("shell", f"{found.what} (dry run)", cap(found.severity, "low"), found.target, found.evidence)
+        what, severity = f"{found.what} (dry run)", cap(found.severity, "low")
+        return Finding("shell", what, severity, found.target, found.evidence, inert=True)
     return found
 
 

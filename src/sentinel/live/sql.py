@@ -225,8 +225,13 @@ def _statement(st: Node) -> tuple[str, str] | None:
 def judge_sql(text: str) -> tuple[Finding, ...]:
     """Findings for every statement of an SQL snippet (none when it does not parse)."""
     text = without_comments(text[: limit("max_snippet_chars")])
-    if not pattern(rules()["sql"]["changes"]).search(text):
-        return (Finding("sql", "read or insert", "low", "", text[:200]),)
+    sql = rules()["sql"]
+    acts = pattern(sql["side_effects"]).search(text) if "_" in text else None
+    if acts:  # SELECT pg_terminate_backend(pid) …: a query that does something
+        return (Finding("sql", f"server function with side effects ({acts.group(0)})", "medium", "", text[:200]),)
+    if not pattern(sql["changes"]).search(text):
+        reads = bool(pattern(sql["reads"]).match(text)) and not pattern(sql["writes"]).search(text)
+        return (Finding("sql", "read" if reads else "read or insert", "low", "", text[:200], inert=reads),)
     try:
         statements = [s for s in sqlglot.parse(text) if s is not None]
     except Exception:  # noqa: BLE001 - not SQL after all (or a dialect sqlglot cannot read)
@@ -240,5 +245,6 @@ def judge_sql(text: str) -> tuple[Finding, ...]:
         tables = sorted({t.name for t in st.find_all(exp.Table)})[:16]
         evidence = text[:200] if len(statements) == 1 else f"{what} …"
         target = ", ".join(tables) or what
-        findings.append(Finding("sql", what, severity, target, evidence, is_production(tables)))
+        reads = isinstance(st, (exp.Select, exp.Union)) and st.find(exp.Into) is None
+        findings.append(Finding("sql", what, severity, target, evidence, is_production(tables), reads))
     return tuple(findings)

@@ -127,7 +127,7 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     if code_seen:
         return findings
     if tool in t["search_tools"] or tool.startswith(tuple(t["readonly_prefixes"])):
-        return [Finding("tool_call", f"read-only tool {tool}", "low", tool, tool)]
+        return [Finding("tool_call", f"read-only tool {tool}", "low", tool, tool, inert=True)]
     operation = tool_command(words, arguments)
     if operation is not None:
         return judge(operation[0], operation[1], ctx)

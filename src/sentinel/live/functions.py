@@ -1,0 +1,85 @@
+"""Shell functions called with arguments: ``wipe(){ rm -rf "$1"; }; wipe /var/lib/mysql`` runs
+``rm -rf /var/lib/mysql``. The body of a function defined in the snippet is judged again for each
+call, its positional parameters (``$1`` … ``$9``, ``${1}``, ``$@``, ``$*``) replaced by the call's
+arguments (the lexer already judged the body as written, with the parameters unknown). Aliases
+alike: ``alias ll='rm -rf /home/deploy'; ll`` runs ``rm -rf /home/deploy``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from sentinel.live.rules import pattern, rules
+
+PARAMETER = re.compile(r"\$\{?([1-9@*])\}?")
+MAX_FUNCTIONS = 16
+
+
+def definitions(text: str) -> dict[str, str]:
+    """The functions a snippet defines: name → body (``NAME() { … }``, ``function NAME { … }``)."""
+    if "{" not in text:
+        return {}
+    found = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(text)
+    out: dict[str, str] = {}
+    for m in found:
+        out[m.group("name") or m.group("fname")] = m.group("body")
+        if len(out) >= MAX_FUNCTIONS:
+            break
+    return out
+
+
+def _double_quoted(body: str) -> list[bool]:
+    """For each position of a body, whether it is inside double quotes (single quotes, escapes kept)."""
+    inside, single, escaped = False, False, False
+    out = []
+    for c in body:
+        out.append(inside)
+        if escaped:
+            escaped = False
+        elif c == "\\" and not single:
+            escaped = True
+        elif c == "'" and not inside:
+            single = not single
+        elif c == '"' and not single:
+            inside = not inside
+    return out
+
+
+def _escaped(arg: str) -> str:
+    """An argument as text inside double quotes."""
+    return re.sub(r'(["$`\\])', r"\\\1", arg)
+
+
+def called(body: str, args: list[str]) -> str:
+    """A function's body with its positional parameters replaced by a call's arguments (inside double
+    quotes as text, ``"$@"`` as one word per argument; elsewhere quoted as words)."""
+    quoted = _double_quoted(body)
+
+    def value(m: re.Match[str]) -> str:
+        key, inside = m.group(1), quoted[m.start()]
+        if key in "@*":
+            if inside:
+                return ('" "' if key == "@" else " ").join(_escaped(a) for a in args)
+            return " ".join(shlex.quote(a) for a in args)
+        index = int(key) - 1
+        if index >= len(args):
+            return m.group(0)  # not given: still unknown
+        return _escaped(args[index]) if inside else shlex.quote(args[index])
+
+    return PARAMETER.sub(value, body)
+
+
+def aliases(words: list[str]) -> dict[str, str]:
+    """The aliases an ``alias NAME=VALUE …`` command defines (its words, quotes removed)."""
+    out = {}
+    for w in words[1:MAX_FUNCTIONS]:
+        name, eq, value = w.partition("=")
+        if eq and name and value.strip():
+            out[name] = value
+    return out
+
+
+def expanded(value: str, args: list[str]) -> str:
+    """An alias used as a command: its value followed by the command's arguments."""
+    return " ".join([value, *(shlex.quote(a) for a in args)])
