@@ -52,11 +52,12 @@ RETIRED2_SHA256 = "1816f725b846b10a6d1bee0ec0fed10ab7fc8fca13c45642517b9aeefa9a9
 # blocked 9.3% (17/182) — below the targets. Having been looked at, it was retired into the tuning
 # set for round 4 (docs/live.md).
 RETIRED3_SHA256 = "be2fb1795b2ad0ea7d60c988f72fe6bedbb956ea54a97f4bcb279fc806278a01"
-# The blind test half (round 4): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 4): 490 actions (251 destructive, 49 disruptive, 190 harmless in 21
+# categories) written by a separate agent that read only the label brief, never the analyser, its
+# rules, the docs or any corpus file; frozen here before the analyser was run on it, measured once.
+# Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "de03deba7cfcbe2f71637a35c3c8f3dc61c58c938ca3dacd42665401d9157d8b"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
