@@ -80,7 +80,8 @@ def apply_effect(world: World, call: ToolCall) -> Outcome:
         return Outcome(True, "read-only")
     handler = _HANDLERS[call.tool]
     world.revision += 1
-    world.unsettle()
+    # A handler changes only the service the call acts on; completing the remedy also clears the root.
+    world.unsettle((subject(world, call), world.incident.root))
     outcome = handler(world, call)
     if outcome.ok and outcome.on_target:
         outcome.progressed = _record_remedy(world, call.key)

@@ -8,6 +8,7 @@ world is deterministic once a scenario has been generated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -287,9 +288,13 @@ class World:
             settled=set(self.settled),  # the clones are in the same state
         )
 
-    def unsettle(self) -> None:
-        """Forget every fixed point (after a change from outside the tick)."""
-        self.settled.clear()
+    def unsettle(self, names: Iterable[str] | None = None) -> None:
+        """Forget the fixed points of the named services (all when ``names`` is None) after a change
+        from outside the tick; their dependents follow on the next tick if their outputs change."""
+        if names is None:
+            self.settled.clear()
+        else:
+            self.settled.difference_update(names)
 
     @property
     def resolved(self) -> bool:
