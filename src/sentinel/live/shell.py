@@ -11,7 +11,8 @@ import posixpath
 from sentinel.live import settings
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
-from sentinel.live.commands import canonical, classify, globbed, parse, program_name, unwrap
+from sentinel.live.classify import classify
+from sentinel.live.commands import canonical, globbed, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import output_of_script, stdin_of
 from sentinel.live.files import Files

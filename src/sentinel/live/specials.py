@@ -9,7 +9,8 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from sentinel.live.commands import Parsed, is_dry_run, is_production
+from sentinel.live.classify import is_dry_run
+from sentinel.live.commands import Parsed, is_production
 from sentinel.live.findings import Finding, cap
 from sentinel.live.lexer import Command
 from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file, path_class

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 
 MAX_SET = 512
 MAX_TEXT = 1000
 MAX_EDITS = 64
-ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "/": "/"}
-BRE_SPECIAL = {"\\(": "(", "\\)": ")", "\\{": "{", "\\}": "}", "\\+": "+", "\\?": "?", "\\|": "|"}
+ESCAPES = MappingProxyType({"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "/": "/"})
+BRE_SPECIAL = MappingProxyType({"\\(": "(", "\\)": ")", "\\{": "{", "\\}": "}", "\\+": "+", "\\?": "?", "\\|": "|"})
 QUANTIFIERS = re.compile(r"(?<!\\)[*+?{]")
 AWK_PREFIX = re.compile(r'^\s*\{\s*print\s+"([^"\\]{1,200})"\s*,?\s*\$(?:\d+|NF)\s*;?\s*\}\s*$')
 
