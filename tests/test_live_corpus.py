@@ -110,7 +110,11 @@ def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
 # plain assertion; if it misses them, a strict expected failure (meeting them later fails the
 # marker, so it gets removed). (The round-3 half, measured once at 223/235, 37/39 and 17/182, is
 # retired: `retired3`, a tuning half held to the targets above.)
-TEST_MEASURED: dict[str, float] | None = None
+TEST_MEASURED: dict[str, float] | None = {
+    "destructive_detection": 232 / 251,
+    "disruptive_detection": 46 / 49,
+    "harmless_false_block": 8 / 190,
+}
 
 
 @pytest.fixture(scope="module")
