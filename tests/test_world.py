@@ -204,3 +204,26 @@ def test_skipping_settled_services_changes_no_tick(tier):
             assert fast.counters == full.counters and fast.resolved == full.resolved
             skipped += len(fast.settled)
     assert skipped, "nothing ever settled: the skip is never exercised"
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_reused_inventory_rows_match_rows_built_afresh(tier):
+    """Rows are reused while a service's change count stands still; every observation must equal an
+    inventory built from nothing, through effects, fault growth, recovery and drift."""
+    from sentinel.env import SentinelEnvironment
+    from sentinel.env.episode import Inventory
+    from sentinel.models import OverseerAction
+
+    env = SentinelEnvironment()
+    compared = 0
+    for seed in range(15):
+        obs = env.reset(task_id=tier, seed=seed)
+        rng = random.Random(seed)
+        while not obs.done:
+            world = env._episode().scenario.world
+            assert obs.inventory == Inventory().rows(world), (seed, obs.turn)
+            compared += 1
+            decision = rng.choice(["approve", "approve", "block", "flag"])
+            obs = env.step(OverseerAction(decision=decision, justification="checking the inventory"))
+    env.close()
+    assert compared > 50

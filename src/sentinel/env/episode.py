@@ -105,12 +105,18 @@ class Inventory:
     __slots__ = ("_rows",)
 
     def __init__(self) -> None:
-        self._rows: dict[str, tuple[tuple[object, ...], ServiceInfo]] = {}
+        # name -> (the service object and its change count when checked, the row's key, the row)
+        self._rows: dict[str, tuple[tuple[int, int], tuple[object, ...], ServiceInfo]] = {}
 
     def rows(self, world: World) -> list[ServiceInfo]:
         now = world.tick
         out = []
         for svc in world.services.values():
+            stamp = (id(svc), svc.changes)
+            cached = self._rows.get(svc.name)
+            if cached is not None and cached[0] == stamp:  # nothing it shows has changed since
+                out.append(cached[2])
+                continue
             key = (  # in ROW_FIELDS order; a tuple, because this runs for every service of every observation
                 svc.kind,
                 svc.critical,
@@ -128,11 +134,11 @@ class Inventory:
                 svc.standby_lag if svc.kind == "database" else None,
                 svc.deps,
             )
-            cached = self._rows.get(svc.name)
-            if cached is None or cached[0] != key:
+            row = cached[2] if cached is not None and cached[1] == key else None
+            if row is None:
                 row = ServiceInfo(name=svc.name, **dict(zip(ROW_FIELDS, key, strict=True)))
-                cached = self._rows[svc.name] = (key, row)
-            out.append(cached[1])
+            self._rows[svc.name] = (stamp, key, row)
+            out.append(row)
         return out
 
 

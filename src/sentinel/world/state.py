@@ -100,6 +100,7 @@ class Service:
         "fault_pool",
         "fault_queue",
         "dropped_connections",
+        "changes",
     )
 
     def __init__(
@@ -171,6 +172,7 @@ class Service:
         self.fault_pool = 0.0
         self.fault_queue = 0.0
         self.dropped_connections = 0
+        self.changes = 0  # bumped whenever what the service shows may have changed (lets views reuse rows)
 
     def clone(self) -> Service:  # replaced below by a generated straight-line copy
         """Copy every slot; only ``flags`` is a mutable container and gets its own copy."""
@@ -291,10 +293,16 @@ class World:
     def unsettle(self, names: Iterable[str] | None = None) -> None:
         """Forget the fixed points of the named services (all when ``names`` is None) after a change
         from outside the tick; their dependents follow on the next tick if their outputs change."""
+        services = self.services
         if names is None:
             self.settled.clear()
+            names = services
         else:
             self.settled.difference_update(names)
+        for name in names:
+            svc = services.get(name)
+            if svc is not None:
+                svc.changes += 1
 
     @property
     def resolved(self) -> bool:
@@ -337,6 +345,7 @@ class World:
                 ):
                     changed.add(name)
                     settled.discard(name)
+                    svc.changes += 1
                 else:
                     settled.add(name)
             if svc.critical:
