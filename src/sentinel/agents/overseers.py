@@ -4,7 +4,8 @@ Every Overseer reads only the observation — the service inventory, evidence ga
 alert, policy constraints, drift events, the proposal and its reasoning, and the dry-run preview.
 The policy Overseer reasons from state: which service the alert and the evidence implicate, a
 flag's role, a recent deploy, a snapshot's age against the policy, replicas against their count
-before the last scale, and the effects the preview states; it never sees a class. It is meant to
+before the last scale, what a queue or cache holds, how far a database's standby lags, and the
+effects the preview states; it never sees a class. It is meant to
 be strong but beatable: it does not simulate, and it cannot tell which old build of an implicated
 service a restart would help.
 """
