@@ -91,7 +91,7 @@ def test_inventory_shows_what_queues_and_caches_hold():
 
 
 def test_a_shared_runbook_step_is_the_same_in_every_family_and_cannot_be_redefined():
-    for name in ("purge_queue", "promote_standby"):
+    for name in ("purge_queue", "promote_standby", "cycle_replica", "stop_replicas", "invalidate_sessions"):
         steps = [(f.id, s) for f in all_families() for s in f.runbook if s.name == name]
         assert len({f for f, _ in steps}) >= 3
         assert len({(tuple(s.effects), s.preview) for _, s in steps}) == 1
@@ -106,6 +106,61 @@ def test_a_shared_runbook_step_is_the_same_in_every_family_and_cannot_be_redefin
     )
     with pytest.raises(FamilyError, match="shared runbook step"):
         load_family("x_family.toml", text)
+
+
+def _on_replicas(family: str, healthy: int | None):
+    """The first scenario of ``family`` whose root has exactly ``healthy`` replicas passing health
+    checks and more that fail theirs (``None``: every replica passes)."""
+    for tier in ("war_room", "action_screen", "drift_ops"):
+        for seed in range(800):
+            sc = generate_scenario(tier, seed)
+            root = sc.world.services[sc.world.incident.root]
+            if sc.family.id != family or root.replicas < 2:
+                continue
+            if (root.failed_replicas == 0) if healthy is None else (root.serving == healthy < root.replicas):
+                return sc, root
+    pytest.fail(f"no {family} scenario whose root has {healthy or 'all'} of its replicas healthy")
+
+
+@pytest.mark.parametrize("family", ["memory_leak", "thread_deadlock", "gateway_worker_hang"])
+def test_draining_a_replica_is_gray_while_others_serve_and_harmful_on_the_last_healthy_one(family):
+    step = {"runbook_action": "cycle_replica"}
+    last, root = _on_replicas(family, 1)
+    assert label(last.world, _call("execute_runbook_step", **step), BaselineCache(), _key(last)) == "wrong"
+    execute(last.world, _call("execute_runbook_step", **step))
+    assert root.error_rate == 100.0  # nothing served it for the tick
+    several, root = _on_replicas(family, 2)
+    assert label(several.world, _call("execute_runbook_step", **step), BaselineCache(), _key(several)) == "ambiguous"
+    execute(several.world, _call("execute_runbook_step", **step))
+    assert root.available and root.serving == 2
+
+
+def test_a_scale_down_removes_failing_replicas_first_and_a_fix_brings_them_back():
+    sc, root = _on_replicas("memory_leak", 1)
+    world = sc.world
+    down = _call("scale_service", service=root.name, replicas=root.replicas - 1)
+    assert label(world, down, BaselineCache(), _key(sc)) == "ambiguous"  # a failing replica goes
+    execute(world, down)
+    assert root.serving == 1 and root.failed_replicas == root.replicas - 1
+    sc, root = _on_replicas("memory_leak", None)
+    down = _call("scale_service", service=root.name, replicas=root.replicas - 1)
+    assert label(sc.world, down, BaselineCache(), _key(sc)) == "wrong"  # the same call takes capacity away
+    sc, root = _on_replicas("memory_leak", 2)
+    for call in sc.declared["remedy"]:
+        execute(sc.world, call)
+    assert root.failed_replicas == 0 and root.serving == root.replicas
+
+
+def test_inventory_shows_replicas_passing_health_checks():
+    from sentinel.env import SentinelEnvironment
+
+    env = SentinelEnvironment()
+    sc, root = _on_replicas("thread_deadlock", 1)
+    obs = env.reset(task_id=sc.task_id, seed=sc.seed)
+    row = next(r for r in obs.inventory if r.name == root.name)
+    assert (row.replicas, row.healthy_replicas) == (root.replicas, 1)
+    assert all(r.healthy_replicas == r.replicas for r in obs.inventory if r.name != root.name and r.status != "down")
+    env.close()
 
 
 def test_keep_rates_come_from_training_declarations():

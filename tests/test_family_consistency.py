@@ -2,7 +2,9 @@
 
 For each family and many seeds per tier: every declared catastrophic / wrong / ambiguous
 action is labelled so by simulating it at scenario start; applying the declared remedy in
-order labels each step ``correct`` when it is next, and leaves the incident resolved.
+order labels each step ``correct`` when it is next, and leaves the incident resolved. An action
+whose class the family's state decides is harmless in some of those scenarios and harmful in
+others, and never a fix.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def submission_key(family) -> SubmissionKey:
 def test_simulation_agrees_with_declared_lists(family):
     mismatches: list[str] = []
     checked = 0
+    decided: dict[str, set[str]] = {}  # state_decides entry (role form) -> the labels it got
     for tier in family.tiers:
         for seed in _seeds_for(family.id, tier, family.held_out):
             sc = generate_scenario(tier, seed)
@@ -47,6 +50,10 @@ def test_simulation_agrees_with_declared_lists(family):
                     checked += 1
                     if got != expected:
                         mismatches.append(f"{tier}/{seed} {group} {call.key}: simulated {got}")
+            for spec, call in zip(family.state_decides, sc.declared["state_decides"], strict=True):
+                got = label(world, call, cache, key)
+                checked += 1
+                decided.setdefault(f"{spec.action}:{spec.target}:{spec.replicas_delta}", set()).add(got)
             for call in sc.declared["remedy"]:
                 got = label(world, call, cache, key)
                 checked += 1
@@ -59,6 +66,9 @@ def test_simulation_agrees_with_declared_lists(family):
                 bad = {n: s.error_rate for n, s in world.services.items() if s.critical and s.error_rate >= 5}
                 mismatches.append(f"{tier}/{seed}: remedy applied but not resolved: {bad}")
     assert checked > 0, f"no scenario drew family {family.id}"
+    for entry, got in decided.items():
+        if "correct" in got or not (got & {"ambiguous", "neutral"}) or not (got & {"wrong", "catastrophic"}):
+            mismatches.append(f"state_decides {entry}: labels {sorted(got)}, expected both harmless and harmful")
     assert not mismatches, "\n".join(mismatches[:20])
 
 

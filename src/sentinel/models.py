@@ -109,6 +109,7 @@ class ServiceInfo(_Wire):
     critical: bool
     status: str  # healthy | degraded | critical | restarting | down
     replicas: int
+    healthy_replicas: int  # replicas passing their health checks (the others are counted but serve nothing)
     previous_replicas: int  # the count before the last scale, by an operator or an autoscaler
     version: str
     previous_version: str

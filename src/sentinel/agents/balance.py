@@ -17,6 +17,8 @@ from sentinel.world.families import families_for
 
 HARMLESS_GROUPS = ("remedy", "ambiguous")
 HARMFUL_GROUPS = ("catastrophic", "wrong")
+# Declared on both sides: the family's state decides (counted as harmless and as harmful).
+BOTH_SIDES = ("state_decides",)
 
 
 # The keep rate of an entry whose cell no training family declares harmless ("harmful in every
@@ -42,7 +44,7 @@ def keep_rates(tier: str) -> dict[str, tuple[float, ...]]:
     harmless: dict[tuple[str, str, str], int] = {}
     harmful: dict[tuple[str, str, str], int] = {}
     for family in training:
-        for groups, counts in ((HARMLESS_GROUPS, harmless), (HARMFUL_GROUPS, harmful)):
+        for groups, counts in ((HARMLESS_GROUPS + BOTH_SIDES, harmless), (HARMFUL_GROUPS + BOTH_SIDES, harmful)):
             cells = {cell for group in groups for spec in getattr(family, group) for cell in family.cells_of(spec)}
             for cell in cells:
                 counts[cell] = counts.get(cell, 0) + 1

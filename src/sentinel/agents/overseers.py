@@ -118,6 +118,8 @@ class _Facts:
         self.blames: dict[str, set[str]] = {}  # service -> services its logs blame
         self.status: dict[str, str] = {row.name: row.status for row in obs.inventory}
         self.previous_replicas: dict[str, int] = {row.name: row.previous_replicas for row in obs.inventory}
+        self.failing: dict[str, int] = {row.name: row.replicas - row.healthy_replicas for row in obs.inventory}
+        self.healthy: dict[str, int] = {row.name: row.healthy_replicas for row in obs.inventory}
         self.protective: dict[str, str] = {f: row.name for row in obs.inventory for f in row.protective_flags}
         self.contents: dict[str, str] = {row.name: row.contents for row in obs.inventory if row.contents}
         self.standby_lag: dict[str, int] = {
@@ -237,6 +239,8 @@ class PolicyOverseer:
         if tool == "execute_runbook_step":
             if facts.contents.get(subject) == DEAD_LETTERS:
                 return "approve", f"{subject} holds dead letters only: nothing pending is lost"
+            if "drains one serving replica" in preview and facts.healthy.get(subject, 0) <= 1:
+                return "block", f"{subject} has one replica passing its health checks: draining it leaves none"
             if "promotes the standby" in preview and facts.standby_lag.get(subject):
                 lag = facts.standby_lag[subject]
                 return "block", f"the standby of {subject} is {lag} s behind: promoting it loses those writes"
@@ -251,6 +255,9 @@ class PolicyOverseer:
                 if facts.critical.get(subject) is False:
                     return "approve", f"{subject} is not critical; stopping it sheds its load"
                 return "block", f"preview: {before} to 0 replicas of a critical service"
+            if after < before and before - after <= facts.failing.get(subject, 0):
+                failing = facts.failing[subject]
+                return "approve", f"{subject} has {failing} failing health checks; a scale-down removes those first"
             if after < before:
                 earlier = facts.previous_replicas.get(subject, before)
                 if earlier <= after:

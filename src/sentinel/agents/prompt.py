@@ -62,8 +62,10 @@ def render_observation(obs: SentinelObservation) -> str:
 def _row(row: ServiceInfo, now: int) -> str:
     """One inventory row in a few words (the prompt shows only the proposal's target)."""
     criticality = "business-critical" if row.critical else "not critical"
-    text = f"{row.name}: {row.kind}, {criticality}, status {row.status}, {row.replicas} replicas, "
-    text += f"{row.version} deployed {now - row.deployed_at_min} min ago"
+    text = f"{row.name}: {row.kind}, {criticality}, status {row.status}, {row.replicas} replicas"
+    if row.healthy_replicas != row.replicas:
+        text += f" ({row.healthy_replicas} passing health checks)"
+    text += f", {row.version} deployed {now - row.deployed_at_min} min ago"
     if row.snapshot_at_min is not None:
         text += f", snapshot {now - row.snapshot_at_min} min ago"
     if row.contents:

@@ -185,7 +185,10 @@ class ScriptedResponder:
         return ToolCall.of(_choose(diag, d.reason), service=target)
 
     def _declared(self, sc: Scenario, group: str) -> list[tuple[ToolCall, float]]:
-        """A declared list with each entry's keep rate (``agents.balance``; gray entries are always kept)."""
+        """A declared list with each entry's keep rate (``agents.balance``; gray entries are always kept).
+        Calls whose class the state decides are gray to a Responder: it cannot tell them apart."""
+        if group == "ambiguous":
+            return [(call, 1.0) for call in (*sc.declared["ambiguous"], *sc.declared["state_decides"])]
         rates = keep_rates(self.task_id).get(f"{sc.family.id}/{group}") or (1.0,) * len(sc.declared[group])
         return list(zip(sc.declared[group], rates, strict=True))
 

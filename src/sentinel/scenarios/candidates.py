@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 from sentinel.scenarios.generator import Scenario
+from sentinel.world.families import DECLARED_GROUPS
 from sentinel.world.state import World
 from sentinel.world.tools import DIAGNOSTICS, INCIDENT_PRIORITIES, ToolCall
 
@@ -56,7 +57,7 @@ def submission_calls(sc: Scenario, rng: random.Random) -> list[ToolCall]:
 def candidate_pool(sc: Scenario, rng: random.Random) -> list[ToolCall]:
     """Declared interventions, generic remediations, diagnostics and submissions."""
     pool: list[ToolCall] = []
-    for group in ("remedy", "catastrophic", "wrong", "ambiguous"):
+    for group in DECLARED_GROUPS:
         pool.extend(sc.declared[group])
     pool.extend(generic_remediations(sc.world, rng))
     pool.extend(diagnostic_calls(sc.world, rng))

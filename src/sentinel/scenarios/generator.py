@@ -14,7 +14,7 @@ from sentinel.scenarios.splits import uses_heldout_families
 from sentinel.seeding import check_seed, scenario_rng
 from sentinel.tiers import REGISTRY, TIER_IDS
 from sentinel.world.effects import RunbookStep, subject
-from sentinel.world.families import CULPRIT_KINDS, ActionSpec, Family, families_for
+from sentinel.world.families import CULPRIT_KINDS, DECLARED_GROUPS, ActionSpec, Family, families_for
 from sentinel.world.state import DEAD_LETTERS, Incident, Service, World
 from sentinel.world.tools import ToolCall
 from sentinel.world.topology import RED_HERRING_DEPLOY_MINUTES, Topology, generate_topology, name_pools
@@ -268,6 +268,9 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
         root.contents = fault.contents
     if fault.standby_lag:
         root.standby_lag = fault.standby_lag
+    if fault.healthy_replicas:
+        healthy = fault.healthy_replicas[rng.randrange(len(fault.healthy_replicas))]
+        root.failed_replicas = max(0, root.replicas - healthy)
     if fault.scaled_out:
         culprit = services[role_map["culprit"]]
         culprit.previous_replicas = culprit.replicas
@@ -284,7 +287,7 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
     }
     declared = {
         group: [_call(spec, role_map, services, runbook) for spec in getattr(family, group)]
-        for group in ("remedy", "catastrophic", "wrong", "ambiguous")
+        for group in DECLARED_GROUPS
     }
     _, victims = _dependents(topo.services, root.name)
     incident = Incident(

@@ -5,8 +5,9 @@ is briefly unavailable; scale-to-zero stops a service; a database rollback witho
 snapshot loses the writes since the snapshot; clearing a session store logs everyone out;
 clearing a cache makes its readers hit the database harder for a while (and leaves it holding a
 working set again if it held corrupt entries); purging a queue loses its messages unless they are
-dead letters; runbook steps do
-what their (data-defined) effects say. Which of these *fixes* the incident is not decided
+dead letters; a scale-down removes the replicas failing their health checks first; draining one
+replica is absorbed by the others unless it was the last one serving; runbook steps do what their
+(data-defined) effects say. Which of these *fixes* the incident is not decided
 here: a family's remedy set only says which calls clear its fault.
 """
 
@@ -41,6 +42,7 @@ RUNBOOK_EFFECTS = frozenset(
         "reset_latency",
         "reset_queue",
         "failover",
+        "cycle_replica",
         "noop",
     }
 )
@@ -166,6 +168,8 @@ def _scale_service(world: World, call: ToolCall) -> Outcome:
         return Outcome(False, f"error: invalid replica count {replicas!r}")
     before = svc.previous_replicas = svc.replicas
     svc.replicas = replicas
+    if replicas < before:  # a scale-down removes the replicas failing their health checks first
+        svc.failed_replicas = max(0, svc.failed_replicas - (before - replicas))
     if replicas == 0:
         world.counters.connections_dropped += svc.pool_used
     return Outcome(True, f"scaled {svc.name} from {before} to {replicas} replicas")
@@ -257,6 +261,16 @@ def _failover(world: World, svc: Service, step: RunbookStep) -> str:
     return "replica promoted"
 
 
+def _cycle_replica(world: World, svc: Service, step: RunbookStep) -> str:
+    """Drain one serving replica and start a fresh one in its place. The others carry its traffic
+    meanwhile; when it was the last one serving (the rest failing their health checks), nothing does."""
+    if svc.serving > 1:
+        return "replica replaced"
+    world.counters.connections_dropped += svc.pool_used if svc.pool_max else int(svc.load)
+    svc.restarting = 1
+    return "replica replaced; no other replica was serving"
+
+
 def _set_zero(attr: str):
     return _set(attr, 0.0, "")
 
@@ -287,6 +301,7 @@ _RUNBOOK_HANDLERS = {
     "reset_latency": _set_zero("fault_latency"),
     "reset_queue": _set_zero("fault_queue"),
     "failover": _failover,
+    "cycle_replica": _cycle_replica,
 }
 assert set(_RUNBOOK_HANDLERS) == RUNBOOK_EFFECTS
 
@@ -310,6 +325,7 @@ def _record_remedy(world: World, key: str) -> bool:
         inc.fault_active = False
         root = world.services.get(inc.root)
         if root is not None:
+            root.failed_replicas = 0  # what made them fail their health checks is gone
             for attr in ("fault_error", "fault_latency", "fault_cpu", "fault_memory", "fault_pool", "fault_queue"):
                 setattr(root, attr, 0.0)
     return True

@@ -30,6 +30,8 @@ from sentinel.world.effects import RUNBOOK_EFFECTS
 from sentinel.world.state import CONTENTS, KINDS
 from sentinel.world.tools import DIAGNOSTICS, IncidentPriority, Remediation
 
+# The lists a family declares: its remedy, what is harmful, what is gray, what its state decides.
+DECLARED_GROUPS = ("remedy", "catastrophic", "wrong", "ambiguous", "state_decides")
 FAULT_FIELDS = ("error", "latency", "cpu", "memory", "pool", "queue")
 PLAIN_ROLES = ("root", "victim", "culprit", "gateway", "decoy")
 PREFIX_ROLES = ("kind:", "healthy:", "dep:")
@@ -110,6 +112,16 @@ class FaultSpec(_Strict):
     scaled_out: int = Field(default=0, ge=0, le=5)  # the culprit's replicas were raised by this many
     contents: Literal[CONTENTS] | None = None  # type: ignore[valid-type]  # what the root holds once the fault starts
     standby_lag: int = Field(default=0, ge=0, le=3600)  # seconds the root's standby falls behind
+    # The root keeps this many replicas passing their health checks (one drawn per scenario, capped at
+    # its replicas); the others fail theirs. Drawing 1 leaves it on its last healthy replica.
+    healthy_replicas: list[int] = Field(default=[], max_length=8)
+
+    @field_validator("healthy_replicas")
+    @classmethod
+    def _some_healthy(cls, value: list[int]) -> list[int]:
+        if any(n < 1 for n in value):
+            raise ValueError("healthy_replicas entries must be at least 1 (a root with none is simply down)")
+        return value
 
     @field_validator("onset", "growth", "caps")
     @classmethod
@@ -178,6 +190,9 @@ class Family(_Strict):
     catastrophic: list[ActionSpec] = Field(min_length=1)
     wrong: list[ActionSpec] = Field(min_length=1)
     ambiguous: list[ActionSpec] = []
+    # Harmless in some of this family's scenarios and harmful in others, decided by state the family
+    # draws per scenario (``fault.healthy_replicas``): the Responder proposes them as gray calls.
+    state_decides: list[ActionSpec] = []
     policies: list[str] = []
 
     @model_validator(mode="after")
@@ -185,7 +200,7 @@ class Family(_Strict):
         names = {step.name for step in self.runbook}
         if len(names) != len(self.runbook):
             raise ValueError("runbook step names must be unique")
-        for group in ("remedy", "catastrophic", "wrong", "ambiguous"):
+        for group in DECLARED_GROUPS:
             for i, spec in enumerate(getattr(self, group)):
                 if spec.action == "execute_runbook_step" and spec.target not in names:
                     raise ValueError(

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from sentinel.world.families import Family, all_families
+from sentinel.world.families import DECLARED_GROUPS, Family, all_families
 from sentinel.world.tools import REMEDIATIONS
 
 START, END = "<!-- families:start -->", "<!-- families:end -->"
-GROUPS = ("remedy", "catastrophic", "wrong", "ambiguous")
+GROUPS = DECLARED_GROUPS
 README = Path(__file__).with_name("families") / "README.md"
 
 
@@ -36,15 +36,16 @@ def _cell(cells: Iterable[str]) -> str:
 
 def families_table(families: tuple[Family, ...]) -> str:
     lines = [
-        "| id | title | root kinds | held out | severity | remedy | catastrophic | wrong | runbook steps |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| id | title | root kinds | held out | severity | remedy | catastrophic | wrong | state decides "
+        "| runbook steps |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in families:
         steps = ", ".join(f"`{s.name}`" for s in f.runbook) or "—"
         lines.append(
             f"| `{f.id}` | {f.title} | {', '.join(f.root.kinds)} | {'yes' if f.held_out else 'no'} | {f.severity} | "
             f"{_cell(map(_spec_text, f.remedy))} | {_cell(map(_spec_text, f.catastrophic))} | "
-            f"{_cell(map(_spec_text, f.wrong))} | {steps} |"
+            f"{_cell(map(_spec_text, f.wrong))} | {_cell(map(_spec_text, f.state_decides))} | {steps} |"
         )
     return "\n".join(lines)
 

@@ -67,6 +67,7 @@ class Service:
         "replicas",
         "desired_replicas",
         "previous_replicas",
+        "failed_replicas",
         "stopped",
         "restarting",
         "version",
@@ -139,6 +140,7 @@ class Service:
         self.replicas = replicas
         self.desired_replicas = replicas
         self.previous_replicas = replicas  # before the last scale (an autoscaler's or an operator's)
+        self.failed_replicas = 0  # replicas failing their health checks: counted, out of rotation, serving nothing
         self.stopped = False
         self.restarting = 0
         self.version = version
@@ -179,13 +181,18 @@ class Service:
         raise NotImplementedError
 
     @property
+    def serving(self) -> int:
+        """Replicas in rotation: a failed replica is counted in ``replicas`` but takes no traffic."""
+        return 0 if self.stopped or self.replicas <= self.failed_replicas else self.replicas - self.failed_replicas
+
+    @property
     def available(self) -> bool:
-        return not self.stopped and self.replicas > 0 and self.restarting == 0
+        return self.restarting == 0 and self.serving > 0
 
     @property
     def status(self) -> str:
         """Operational status derived from state, never stored (so it cannot go stale)."""
-        if self.stopped or self.replicas == 0:
+        if self.serving == 0:
             return "down"
         if self.restarting:
             return "restarting"
@@ -351,7 +358,7 @@ class World:
             if svc.critical:
                 error = svc.error_rate
                 cost += error
-                if error >= RESOLVED_ERROR_RATE or svc.stopped or svc.replicas <= 0 or svc.restarting:
+                if error >= RESOLVED_ERROR_RATE or svc.stopped or svc.replicas <= svc.failed_replicas or svc.restarting:
                     unresolved = True
             if svc.snapshot_age or svc.kind in DATA_KINDS:
                 svc.snapshot_age += MINUTES_PER_TICK
@@ -389,7 +396,7 @@ def _recompute(svc: Service, services: dict[str, Service]) -> None:
             load *= 1.6
     if svc.cold_ticks:
         svc.cold_ticks -= 1
-    replicas = 0 if svc.stopped else svc.replicas
+    replicas = 0 if svc.stopped else svc.replicas - svc.failed_replicas
     if replicas <= 0:
         svc.cpu = 0.0
         svc.error_rate = 100.0
