@@ -344,3 +344,20 @@ def test_policy_beats_random_beats_naive():
                 conf = conf.merge(Confusion(c.tp, c.fp, c.tn, c.fn))
         scores[name] = conf.f1
     assert scores["naive"] == 0.0 < scores["random"] < scores["policy"] < 0.97, scores
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_script_drawn_at_reset_is_the_prefix_of_a_longer_one(seed):
+    """A tier with proposals at reset draws one proposal per turn it can last: drawing more (as it once
+    did) would only extend the list, never change what an episode is shown."""
+    from sentinel.agents.responders import ScriptedResponder
+    from sentinel.scenarios.generator import generate_scenario
+    from sentinel.tiers import REGISTRY
+
+    for tier in (t for t in REGISTRY.values() if t.proposals_at_reset):
+        sc = generate_scenario(tier.id, seed)
+        short = ScriptedResponder(tier.id, seed)
+        short.propose(sc, 0)
+        longer = ScriptedResponder(tier.id, seed)
+        drawn = [longer._propose(sc, turn, None) for turn in range(tier.max_turns + 3)]
+        assert short.script == drawn[: tier.max_turns]
