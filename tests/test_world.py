@@ -227,3 +227,21 @@ def test_reused_inventory_rows_match_rows_built_afresh(tier):
             obs = env.step(OverseerAction(decision=decision, justification="checking the inventory"))
     env.close()
     assert compared > 50
+
+
+def test_inventory_rows_are_what_the_model_constructor_builds():
+    """Rows skip ``ServiceInfo.__init__`` (validated from a dict): each must equal the row its own fields
+    build through the constructor, with every field set and the lists as lists (not the key's tuples)."""
+    from sentinel.env import SentinelEnvironment
+    from sentinel.models import OverseerAction, ServiceInfo
+
+    env = SentinelEnvironment()
+    for tier in TIERS:
+        obs = env.reset(task_id=tier, seed=3)
+        while not obs.done:
+            for row in obs.inventory:
+                fields = row.model_dump()
+                assert row == ServiceInfo(**fields) and row.model_fields_set == set(ServiceInfo.model_fields)
+                assert all(type(fields[f]) is list for f in ("flags", "protective_flags", "depends_on"))
+            obs = env.step(OverseerAction(decision="approve", justification="checking the rows"))
+    env.close()

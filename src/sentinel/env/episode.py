@@ -95,6 +95,14 @@ ROW_FIELDS = (
 )
 
 
+def _row(name: str, key: tuple[object, ...]) -> ServiceInfo:
+    """A row from its key (ROW_FIELDS order), validated as ``ServiceInfo(name=..., **fields)`` is (tuples
+    become lists) but without the keyword round trip: a reset builds every row afresh (~1.5 µs a row)."""
+    fields = dict(zip(ROW_FIELDS, key, strict=True))
+    fields["name"] = name
+    return ServiceInfo.__pydantic_validator__.validate_python(fields)
+
+
 class Inventory:
     """The service inventory shown to every agent, in the world's service order.
 
@@ -136,7 +144,7 @@ class Inventory:
             )
             row = cached[2] if cached is not None and cached[1] == key else None
             if row is None:
-                row = ServiceInfo(name=svc.name, **dict(zip(ROW_FIELDS, key, strict=True)))
+                row = _row(svc.name, key)
             self._rows[svc.name] = (stamp, key, row)
             out.append(row)
         return out
