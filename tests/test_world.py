@@ -207,6 +207,30 @@ def test_skipping_settled_services_changes_no_tick(tier):
 
 
 @pytest.mark.parametrize("tier", TIERS)
+def test_metrics_only_ticks_give_the_metrics_of_full_ticks(tier):
+    """Label traces tick ``metrics_only`` (no cost, no ages): every metric, counter a trace reads and
+    fixed point must stay what a full tick gives, through effects, fault growth and recovery."""
+    metrics = ("error_rate", "latency_ms", "cpu", "memory", "pool_used", "queue_depth", "cold_ticks", "restarting")
+    for seed in range(40):
+        sc = generate_scenario(tier, seed)
+        rng = random.Random(seed)
+        for call in rng.sample(candidate_pool(sc, rng), 4):
+            full, lean = DryRun.of(sc.world, call).fork, DryRun.of(sc.world, call).fork
+            for tick in range(4):
+                full.advance()
+                lean.advance(metrics_only=True)
+                for name, svc in full.services.items():
+                    other = lean.services[name]
+                    assert [getattr(svc, m) for m in metrics] == [getattr(other, m) for m in metrics], (seed, tick)
+                assert full.settled == lean.settled and full.incident == lean.incident
+                assert (full.counters.data_rows_lost, full.counters.sessions_dropped) == (
+                    lean.counters.data_rows_lost,
+                    lean.counters.sessions_dropped,
+                )
+            execute(sc.world, call)
+
+
+@pytest.mark.parametrize("tier", TIERS)
 def test_reused_inventory_rows_match_rows_built_afresh(tier):
     """Rows are reused while a service's change count stands still; every observation must equal an
     inventory built from nothing, through effects, fault growth, recovery and drift."""

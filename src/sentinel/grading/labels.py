@@ -47,11 +47,12 @@ class Trace:
 
 
 def trace(world: World, horizon: int = HORIZON) -> Trace:
-    """Advance ``world`` (a fork: it is consumed) ``horizon`` ticks, recording the outcome."""
+    """Advance ``world`` (a fork: it is consumed) ``horizon`` ticks, recording the outcome (metrics
+    only: no cost or age is read, so none is kept)."""
     critical = [s for s in world.services.values() if s.critical]
     sums = [0.0] * len(critical)
     for _ in range(horizon):
-        world.advance()
+        world.advance(metrics_only=True)
         for i, svc in enumerate(critical):
             sums[i] += svc.error_rate
     return Trace(

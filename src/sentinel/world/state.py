@@ -314,8 +314,13 @@ class World:
                 return False
         return True
 
-    def advance(self) -> None:
-        """One tick: fault growth, per-service recomputation in dependency order, costs."""
+    def advance(self, *, metrics_only: bool = False) -> None:
+        """One tick: fault growth, per-service recomputation in dependency order, costs and ages.
+
+        ``metrics_only`` leaves the incident cost and the deploy and snapshot ages as they are: no
+        metric reads them, so a what-if trace that only reads metrics (``grading.labels.trace``) need
+        not keep them.
+        """
         self.tick += 1
         self.revision += 1
         inc = self.incident
@@ -348,6 +353,8 @@ class World:
                     svc.changes += 1
                 else:
                     settled.add(name)
+            if metrics_only:
+                continue
             if svc.critical:
                 error = svc.error_rate
                 cost += error
@@ -356,7 +363,7 @@ class World:
             if svc.snapshot_age or svc.kind in DATA_KINDS:
                 svc.snapshot_age += MINUTES_PER_TICK
             svc.deploy_age += MINUTES_PER_TICK
-        if unresolved:
+        if unresolved and not metrics_only:
             self.counters.incident_cost += cost
 
 
