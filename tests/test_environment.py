@@ -361,3 +361,23 @@ def test_script_drawn_at_reset_is_the_prefix_of_a_longer_one(seed):
         longer = ScriptedResponder(tier.id, seed)
         drawn = [longer._propose(sc, turn, None) for turn in range(tier.max_turns + 3)]
         assert short.script == drawn[: tier.max_turns]
+
+
+def test_a_step_observation_is_built_with_the_reward_an_assignment_would_set():
+    """``step`` builds its observation with the reward instead of assigning it afterwards (which re-validates
+    the model): each must equal the observation with the reward assigned, field for field and as JSON."""
+    env = SentinelEnvironment()
+    for tier in TIERS:
+        for mode in ("train_overseer", "train_responder"):
+            obs = env.reset(task_id=tier, seed=5, mode=mode)
+            while not obs.done:
+                if mode == "train_overseer":
+                    obs = env.step(OverseerAction(decision="approve", justification="checking the reward"))
+                else:
+                    param = obs.tools["check_metrics"][0]  # the current (possibly drifted) parameter name
+                    obs = env.step(ResponderAction(action_type="check_metrics", parameters={param: obs.services[0]}))
+                assigned = env._episode().observation()
+                assigned.reward = obs.reward
+                assert obs.reward is not None and obs == assigned
+                assert obs.model_fields_set == assigned.model_fields_set
+                assert obs.model_dump_json() == assigned.model_dump_json()

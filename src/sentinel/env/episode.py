@@ -212,7 +212,8 @@ class Episode:
 
     # ------------------------------------------------------------------ public API
     def step(self, action: ResponderAction | OverseerAction) -> tuple[SentinelObservation, float]:
-        """Apply one action of the agent whose turn it is; return its observation and scalar reward."""
+        """Apply one action of the agent whose turn it is; return its observation (carrying the reward)
+        and scalar reward."""
         if self.done:
             raise EpisodeFinishedError(f"episode {self.episode_id} has ended; reset to start a new one")
         role = action.role
@@ -226,11 +227,11 @@ class Episode:
             self.pending = pending
             if self.builtin_overseer is None:  # alternating: the external Overseer decides next
                 self.phase = "overseer"
-                return self.observation(), 0.0
+                return self._reply(0.0)
             verdict = self.builtin_overseer.decide(self.observation())
             self._decide(verdict)
             self.phase = "responder"
-            return self.observation(), self.last_rewards.responder
+            return self._reply(self.last_rewards.responder)
         self.step_count += 1
         self._decide(action)
         if not self.done:
@@ -238,7 +239,11 @@ class Episode:
                 self._builtin_proposal()
             else:
                 self.phase = "responder"
-        return self.observation(), self.last_rewards.overseer
+        return self._reply(self.last_rewards.overseer)
+
+    def _reply(self, reward: float) -> tuple[SentinelObservation, float]:
+        """The observation built with its reward (assigning it afterwards re-validates the whole model)."""
+        return self.observation(reward), reward
 
     def observation(self, reward: float | None = None) -> SentinelObservation:
         sc = self.scenario
