@@ -210,12 +210,16 @@ def test_skipping_settled_services_changes_no_tick(tier):
 def test_metrics_only_ticks_give_the_metrics_of_full_ticks(tier):
     """Label traces tick ``metrics_only`` (no cost, no ages): every metric, counter a trace reads and
     fixed point must stay what a full tick gives, through effects, fault growth and recovery."""
+    from sentinel.world.effects import apply_effect
+
     metrics = ("error_rate", "latency_ms", "cpu", "memory", "pool_used", "queue_depth", "cold_ticks", "restarting")
     for seed in range(40):
         sc = generate_scenario(tier, seed)
         rng = random.Random(seed)
         for call in rng.sample(candidate_pool(sc, rng), 4):
-            full, lean = DryRun.of(sc.world, call).fork, DryRun.of(sc.world, call).fork
+            full, lean = sc.world.fork(), sc.world.fork()
+            apply_effect(full, call)
+            apply_effect(lean, call)
             for tick in range(4):
                 full.advance()
                 lean.advance(metrics_only=True)
@@ -228,6 +232,32 @@ def test_metrics_only_ticks_give_the_metrics_of_full_ticks(tier):
                     lean.counters.sessions_dropped,
                 )
             execute(sc.world, call)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_reads_and_submissions_change_nothing_so_their_dry_run_needs_no_fork(tier):
+    """A dry run of a read or a submission skips the fork: applying such a call to a fork must leave
+    every service, counter and the incident exactly as in the world."""
+    from sentinel.world.effects import apply_effect
+    from sentinel.world.state import Service
+
+    def snapshot(world):
+        services = {n: [getattr(s, slot) for slot in Service.__slots__] for n, s in world.services.items()}
+        return services, world.counters, world.incident, world.revision, world.tick, world.settled, world.events
+
+    for seed in range(20):
+        sc = generate_scenario(tier, seed)
+        rng = random.Random(seed)
+        calls = candidate_pool(sc, rng) + [ToolCall.of("submit_resolution", summary=f"{sc.world.incident.root} ok")]
+        for call in calls:
+            if call.category == "remediation":
+                assert DryRun.of(sc.world, call).fork is not None
+                continue
+            fork = sc.world.fork()
+            before = snapshot(fork)
+            assert apply_effect(fork, call).ok
+            assert snapshot(fork) == before, call
+            assert DryRun.of(sc.world, call).fork is None
 
 
 @pytest.mark.parametrize("tier", TIERS)

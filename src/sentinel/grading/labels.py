@@ -118,6 +118,7 @@ def classify(dry: DryRun, baselines: BaselineCache, key: SubmissionKey, *, stale
         return "correct" if grade_submission(world, call, key) else "wrong"
     if not dry.outcome.ok:
         return "wrong"
+    assert dry.fork is not None, "a remediation's dry run has its fork"
     base = baselines.get(world)
     after = trace(dry.fork)
     if after.data_rows_lost > base.data_rows_lost or after.sessions_dropped > base.sessions_dropped:
