@@ -207,6 +207,36 @@ def test_skipping_settled_services_changes_no_tick(tier):
 
 
 @pytest.mark.parametrize("tier", TIERS)
+def test_a_settled_service_is_unchanged_by_another_recompute(tier):
+    """A steady recompute settles a service at once (no confirming pass): after every tick, recomputing
+    any settled service must change nothing, including stopped services whose fault feeds a queue and
+    queues still draining."""
+    from sentinel.world.state import _recompute
+
+    metrics = ("error_rate", "latency_ms", "cpu", "memory", "pool_used", "queue_depth", "cold_ticks", "restarting")
+    checked = 0
+    for seed in range(40):
+        sc = generate_scenario(tier, seed)
+        world = sc.world
+        rng = random.Random(seed)
+        root = world.incident.root
+        calls = [ToolCall.of("scale_service", service=root, replicas=0), *candidate_pool(sc, rng)]
+        for tick in range(12):
+            if tick % 4 == 0:
+                execute(world, calls[0] if tick == 0 and seed % 2 else rng.choice(calls))
+            else:
+                world.advance()
+            probe = world.fork()
+            for name in world.settled:
+                svc = probe.services[name]
+                before = [getattr(svc, m) for m in metrics]
+                _recompute(svc, probe.services)
+                assert [getattr(svc, m) for m in metrics] == before, (seed, tick, name)
+                checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("tier", TIERS)
 def test_metrics_only_ticks_give_the_metrics_of_full_ticks(tier):
     """Label traces tick ``metrics_only`` (no cost, no ages): every metric, counter a trace reads and
     fixed point must stay what a full tick gives, through effects, fault growth and recovery."""
