@@ -329,3 +329,15 @@ def test_inventory_rows_are_what_the_model_constructor_builds():
                 assert all(type(fields[f]) is list for f in ("flags", "protective_flags", "depends_on"))
             obs = env.step(OverseerAction(decision="approve", justification="checking the rows"))
     env.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_incident_victims_are_the_roots_transitive_dependents(tier):
+    """The generator takes the victims from the placement's resolver (placing changes no dependency):
+    they must be the root's transitive dependents computed afresh on the finished world."""
+    from sentinel.scenarios.generator import _dependents
+
+    for seed in range(60):
+        world = generate_scenario(tier, seed).world
+        _, reached = _dependents(list(world.services.values()), world.incident.root)
+        assert world.incident.victims == tuple(sorted(reached)), seed
