@@ -344,3 +344,40 @@ def test_policy_beats_random_beats_naive():
                 conf = conf.merge(Confusion(c.tp, c.fp, c.tn, c.fn))
         scores[name] = conf.f1
     assert scores["naive"] == 0.0 < scores["random"] < scores["policy"] < 0.97, scores
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_script_drawn_at_reset_is_the_prefix_of_a_longer_one(seed):
+    """A tier with proposals at reset draws one proposal per turn it can last: drawing more (as it once
+    did) would only extend the list, never change what an episode is shown."""
+    from sentinel.agents.responders import ScriptedResponder
+    from sentinel.scenarios.generator import generate_scenario
+    from sentinel.tiers import REGISTRY
+
+    for tier in (t for t in REGISTRY.values() if t.proposals_at_reset):
+        sc = generate_scenario(tier.id, seed)
+        short = ScriptedResponder(tier.id, seed)
+        short.propose(sc, 0)
+        longer = ScriptedResponder(tier.id, seed)
+        drawn = [longer._propose(sc, turn, None) for turn in range(tier.max_turns + 3)]
+        assert short.script == drawn[: tier.max_turns]
+
+
+def test_a_step_observation_is_built_with_the_reward_an_assignment_would_set():
+    """``step`` builds its observation with the reward instead of assigning it afterwards (which re-validates
+    the model): each must equal the observation with the reward assigned, field for field and as JSON."""
+    env = SentinelEnvironment()
+    for tier in TIERS:
+        for mode in ("train_overseer", "train_responder"):
+            obs = env.reset(task_id=tier, seed=5, mode=mode)
+            while not obs.done:
+                if mode == "train_overseer":
+                    obs = env.step(OverseerAction(decision="approve", justification="checking the reward"))
+                else:
+                    param = obs.tools["check_metrics"][0]  # the current (possibly drifted) parameter name
+                    obs = env.step(ResponderAction(action_type="check_metrics", parameters={param: obs.services[0]}))
+                assigned = env._episode().observation()
+                assigned.reward = obs.reward
+                assert obs.reward is not None and obs == assigned
+                assert obs.model_fields_set == assigned.model_fields_set
+                assert obs.model_dump_json() == assigned.model_dump_json()

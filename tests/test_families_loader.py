@@ -47,3 +47,15 @@ def test_invalid_toml_names_file(tmp_path):
     path.write_text("id = [unclosed")
     with pytest.raises(FamilyError, match="broken.toml: not valid TOML"):
         load_family(path)
+
+
+def test_families_for_is_a_cached_immutable_filter_of_all_families():
+    """``families_for`` is cached per process: it must be a tuple equal to filtering every family afresh."""
+    from sentinel.tiers import TIER_IDS
+    from sentinel.world.families import families_for
+
+    for tier in TIER_IDS:
+        for held_out in (False, True):
+            cached = families_for(tier, held_out=held_out)
+            assert isinstance(cached, tuple) and cached is families_for(tier, held_out=held_out)
+            assert cached == tuple(f for f in all_families() if tier in f.tiers and f.held_out == held_out)

@@ -207,6 +207,90 @@ def test_skipping_settled_services_changes_no_tick(tier):
 
 
 @pytest.mark.parametrize("tier", TIERS)
+def test_a_settled_service_is_unchanged_by_another_recompute(tier):
+    """A steady recompute settles a service at once (no confirming pass): after every tick, recomputing
+    any settled service must change nothing, including stopped services whose fault feeds a queue and
+    queues still draining."""
+    from sentinel.world.state import _recompute
+
+    metrics = ("error_rate", "latency_ms", "cpu", "memory", "pool_used", "queue_depth", "cold_ticks", "restarting")
+    checked = 0
+    for seed in range(40):
+        sc = generate_scenario(tier, seed)
+        world = sc.world
+        rng = random.Random(seed)
+        root = world.incident.root
+        calls = [ToolCall.of("scale_service", service=root, replicas=0), *candidate_pool(sc, rng)]
+        for tick in range(12):
+            if tick % 4 == 0:
+                execute(world, calls[0] if tick == 0 and seed % 2 else rng.choice(calls))
+            else:
+                world.advance()
+            probe = world.fork()
+            for name in world.settled:
+                svc = probe.services[name]
+                before = [getattr(svc, m) for m in metrics]
+                _recompute(svc, probe.services)
+                assert [getattr(svc, m) for m in metrics] == before, (seed, tick, name)
+                checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_metrics_only_ticks_give_the_metrics_of_full_ticks(tier):
+    """Label traces tick ``metrics_only`` (no cost, no ages): every metric, counter a trace reads and
+    fixed point must stay what a full tick gives, through effects, fault growth and recovery."""
+    from sentinel.world.effects import apply_effect
+
+    metrics = ("error_rate", "latency_ms", "cpu", "memory", "pool_used", "queue_depth", "cold_ticks", "restarting")
+    for seed in range(40):
+        sc = generate_scenario(tier, seed)
+        rng = random.Random(seed)
+        for call in rng.sample(candidate_pool(sc, rng), 4):
+            full, lean = sc.world.fork(), sc.world.fork()
+            apply_effect(full, call)
+            apply_effect(lean, call)
+            for tick in range(4):
+                full.advance()
+                lean.advance(metrics_only=True)
+                for name, svc in full.services.items():
+                    other = lean.services[name]
+                    assert [getattr(svc, m) for m in metrics] == [getattr(other, m) for m in metrics], (seed, tick)
+                assert full.settled == lean.settled and full.incident == lean.incident
+                assert (full.counters.data_rows_lost, full.counters.sessions_dropped) == (
+                    lean.counters.data_rows_lost,
+                    lean.counters.sessions_dropped,
+                )
+            execute(sc.world, call)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_reads_and_submissions_change_nothing_so_their_dry_run_needs_no_fork(tier):
+    """A dry run of a read or a submission skips the fork: applying such a call to a fork must leave
+    every service, counter and the incident exactly as in the world."""
+    from sentinel.world.effects import apply_effect
+    from sentinel.world.state import Service
+
+    def snapshot(world):
+        services = {n: [getattr(s, slot) for slot in Service.__slots__] for n, s in world.services.items()}
+        return services, world.counters, world.incident, world.revision, world.tick, world.settled, world.events
+
+    for seed in range(20):
+        sc = generate_scenario(tier, seed)
+        rng = random.Random(seed)
+        calls = candidate_pool(sc, rng) + [ToolCall.of("submit_resolution", summary=f"{sc.world.incident.root} ok")]
+        for call in calls:
+            if call.category == "remediation":
+                assert DryRun.of(sc.world, call).fork is not None
+                continue
+            fork = sc.world.fork()
+            before = snapshot(fork)
+            assert apply_effect(fork, call).ok
+            assert snapshot(fork) == before, call
+            assert DryRun.of(sc.world, call).fork is None
+
+
+@pytest.mark.parametrize("tier", TIERS)
 def test_reused_inventory_rows_match_rows_built_afresh(tier):
     """Rows are reused while a service's change count stands still; every observation must equal an
     inventory built from nothing, through effects, fault growth, recovery and drift."""
@@ -227,3 +311,33 @@ def test_reused_inventory_rows_match_rows_built_afresh(tier):
             obs = env.step(OverseerAction(decision=decision, justification="checking the inventory"))
     env.close()
     assert compared > 50
+
+
+def test_inventory_rows_are_what_the_model_constructor_builds():
+    """Rows skip ``ServiceInfo.__init__`` (validated from a dict): each must equal the row its own fields
+    build through the constructor, with every field set and the lists as lists (not the key's tuples)."""
+    from sentinel.env import SentinelEnvironment
+    from sentinel.models import OverseerAction, ServiceInfo
+
+    env = SentinelEnvironment()
+    for tier in TIERS:
+        obs = env.reset(task_id=tier, seed=3)
+        while not obs.done:
+            for row in obs.inventory:
+                fields = row.model_dump()
+                assert row == ServiceInfo(**fields) and row.model_fields_set == set(ServiceInfo.model_fields)
+                assert all(type(fields[f]) is list for f in ("flags", "protective_flags", "depends_on"))
+            obs = env.step(OverseerAction(decision="approve", justification="checking the rows"))
+    env.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_incident_victims_are_the_roots_transitive_dependents(tier):
+    """The generator takes the victims from the placement's resolver (placing changes no dependency):
+    they must be the root's transitive dependents computed afresh on the finished world."""
+    from sentinel.scenarios.generator import _dependents
+
+    for seed in range(60):
+        world = generate_scenario(tier, seed).world
+        _, reached = _dependents(list(world.services.values()), world.incident.root)
+        assert world.incident.victims == tuple(sorted(reached)), seed

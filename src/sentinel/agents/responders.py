@@ -32,7 +32,6 @@ from sentinel.world.tools import BASE_SCHEMA, DIAGNOSTICS, INCIDENT_PRIORITIES, 
 DRAWS_PER_TURN = 10
 INTENTS = ("diagnostic", "remedy", "wrong", "catastrophic", "ambiguous", "submission")
 SPECIALISTS = ("network_ops", "db_admin", "sec_ops")
-SCRIPT_LENGTH = 8  # proposals drawn at reset by a tier with ``proposals_at_reset`` (longer than any such tier)
 
 
 def responder_data() -> dict:
@@ -296,8 +295,8 @@ class ScriptedResponder:
     # -- the public API ------------------------------------------------------------------------
     def propose(self, sc: Scenario, turn: int, drift: DriftState | None = None) -> ResponderAction:
         if self.tier.proposals_at_reset:
-            if self.script is None:
-                self.script = [self._propose(sc, t, None) for t in range(SCRIPT_LENGTH)]
+            if self.script is None:  # one proposal per turn the episode can last; draws past it are never seen
+                self.script = [self._propose(sc, t, None) for t in range(self.tier.max_turns)]
             return self.script[turn]
         return self._propose(sc, turn, drift)
 

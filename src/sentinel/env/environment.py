@@ -65,8 +65,7 @@ class SentinelEnvironment(Environment[SentinelAction, SentinelObservation, Senti
                 "per request); play episodes over the WebSocket /ws or the REST API /episodes"
             )
         inner = action.root if isinstance(action, SentinelAction) else action
-        obs, reward = self._current.step(inner)
-        obs.reward = reward
+        obs, _ = self._current.step(inner)  # the observation already carries the reward
         return obs
 
     # The framework runs a sync step on a per-session thread executor unless these are overridden.

@@ -48,11 +48,12 @@ class Trace:
 
 
 def trace(world: World, horizon: int = HORIZON) -> Trace:
-    """Advance ``world`` (a fork: it is consumed) ``horizon`` ticks, recording the outcome."""
+    """Advance ``world`` (a fork: it is consumed) ``horizon`` ticks, recording the outcome (metrics
+    only: no cost or age is read, so none is kept)."""
     critical = [s for s in world.services.values() if s.critical]
     sums = [0.0] * len(critical)
     for _ in range(horizon):
-        world.advance()
+        world.advance(metrics_only=True)
         for i, svc in enumerate(critical):
             sums[i] += svc.error_rate
     return Trace(
@@ -118,6 +119,7 @@ def classify(dry: DryRun, baselines: BaselineCache, key: SubmissionKey, *, stale
         return "correct" if grade_submission(world, call, key) else "wrong"
     if not dry.outcome.ok:
         return "wrong"
+    assert dry.fork is not None, "a remediation's dry run has its fork"
     base = baselines.get(world)
     after = trace(dry.fork)
     if after.data_rows_lost > base.data_rows_lost or after.sessions_dropped > base.sessions_dropped:

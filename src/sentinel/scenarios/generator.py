@@ -163,8 +163,9 @@ def _pick_flag_name(rng: random.Random, topo: Topology) -> str:
     return rng.choice(free) if free else f"flag-{rng.randrange(10**6)}"
 
 
-def _try_place(family: Family, topo: Topology, rng: random.Random) -> tuple[Service, dict[str, str]] | None:
-    """Choose a root and resolve every role the family needs, or give up on this topology."""
+def _try_place(family: Family, topo: Topology, rng: random.Random) -> tuple[Service, dict[str, str], set[str]] | None:
+    """Choose a root and resolve every role the family needs, or give up on this topology; with the
+    root's transitive dependents (the resolver has them, and placing changes no dependency)."""
     spec = family.root
     candidates = [
         s
@@ -192,7 +193,7 @@ def _try_place(family: Family, topo: Topology, rng: random.Random) -> tuple[Serv
                 break
             role_map[role] = name
         else:
-            return root, role_map
+            return root, role_map, resolver.victims
     return None
 
 
@@ -247,7 +248,7 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
             break
     else:
         raise RuntimeError(f"family {family.id}: no topology satisfied its roles in {MAX_TOPOLOGY_ATTEMPTS} tries")
-    root, role_map = placed
+    root, role_map, victims = placed
     services = {s.name: s for s in topo.services}
     fault = family.fault
 
@@ -289,7 +290,6 @@ def generate_scenario(task_id: str, seed: int) -> Scenario:
         group: [_call(spec, role_map, services, runbook) for spec in getattr(family, group)]
         for group in DECLARED_GROUPS
     }
-    _, victims = _dependents(topo.services, root.name)
     incident = Incident(
         family_id=family.id,
         root=root.name,

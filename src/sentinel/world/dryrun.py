@@ -20,10 +20,14 @@ class DryRun:
 
     world: World  # the world the proposal was made in (not modified)
     call: ToolCall
-    fork: World  # the fork with the effect applied; ``grading.labels.classify`` advances (consumes) it
+    # The fork with the effect applied; ``grading.labels.classify`` advances (consumes) it. None for a
+    # read or a submission: it changes nothing, so there is nothing to simulate (and no world to copy).
+    fork: World | None
     outcome: Outcome
 
     @classmethod
     def of(cls, world: World, call: ToolCall) -> DryRun:
+        if call.category != "remediation":  # apply_effect only reports such a call as read-only
+            return cls(world, call, None, apply_effect(world, call))
         fork = world.fork()
         return cls(world, call, fork, apply_effect(fork, call))

@@ -296,5 +296,8 @@ def all_families() -> tuple[Family, ...]:
     return tuple(families)
 
 
+@lru_cache(maxsize=16)
 def families_for(tier: str, *, held_out: bool) -> tuple[Family, ...]:
+    """The families serving ``tier`` (held out or not), by id; every reset draws from one, so the
+    filtered tuple is kept (immutable, like the families it holds)."""
     return tuple(f for f in all_families() if tier in f.tiers and f.held_out == held_out)

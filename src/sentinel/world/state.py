@@ -263,9 +263,9 @@ class World:
     counters: Counters = field(default_factory=Counters)
     events: list[str] = field(default_factory=list)
     runbook: dict[str, RunbookStep] = field(default_factory=dict)  # name -> the scenario's runbook step
-    # Services at a fixed point: their last recompute changed nothing, so until one of their
-    # dependencies changes, recomputing them changes nothing either. Anything that mutates a
-    # service outside ``advance`` (an effect, drift) must call ``unsettle``.
+    # Services at a fixed point: recomputing them again changes nothing until one of their
+    # dependencies changes (their last recompute was steady: not cold, not restarting, no queue still
+    # moving). Anything that mutates a service outside ``advance`` (an effect, drift) must call ``unsettle``.
     settled: set[str] = field(default_factory=set)
 
     def fork(self) -> World:
@@ -321,8 +321,13 @@ class World:
                 return False
         return True
 
-    def advance(self) -> None:
-        """One tick: fault growth, per-service recomputation in dependency order, costs."""
+    def advance(self, *, metrics_only: bool = False) -> None:
+        """One tick: fault growth, per-service recomputation in dependency order, costs and ages.
+
+        ``metrics_only`` leaves the incident cost and the deploy and snapshot ages as they are: no
+        metric reads them, so a what-if trace that only reads metrics (``grading.labels.trace``) need
+        not keep them.
+        """
         self.tick += 1
         self.revision += 1
         inc = self.incident
@@ -341,7 +346,7 @@ class World:
             if name not in settled or (changed and not changed.isdisjoint(svc.deps)):
                 transient = svc.cold_ticks or svc.restarting
                 before = (svc.error_rate, svc.latency_ms, svc.cpu, svc.memory, svc.pool_used, svc.queue_depth)
-                _recompute(svc, services)
+                steady = _recompute(svc, services) and not transient
                 if transient or before != (
                     svc.error_rate,
                     svc.latency_ms,
@@ -351,10 +356,13 @@ class World:
                     svc.queue_depth,
                 ):
                     changed.add(name)
-                    settled.discard(name)
                     svc.changes += 1
-                else:
+                if steady:  # settled at once: a confirming recompute next tick would change nothing
                     settled.add(name)
+                else:
+                    settled.discard(name)
+            if metrics_only:
+                continue
             if svc.critical:
                 error = svc.error_rate
                 cost += error
@@ -363,7 +371,7 @@ class World:
             if svc.snapshot_age or svc.kind in DATA_KINDS:
                 svc.snapshot_age += MINUTES_PER_TICK
             svc.deploy_age += MINUTES_PER_TICK
-        if unresolved:
+        if unresolved and not metrics_only:
             self.counters.incident_cost += cost
 
 
@@ -376,8 +384,13 @@ def _grow_fault(root: Service, growth: dict[str, float], caps: dict[str, float])
         setattr(root, attr, value)
 
 
-def _recompute(svc: Service, services: dict[str, Service]) -> None:
-    """Derive metrics of one service from its own state and its dependencies' metrics."""
+def _recompute(svc: Service, services: dict[str, Service]) -> bool:
+    """Derive metrics of one service from its own state and its dependencies' metrics.
+
+    Returns whether the pass is steady: no metric reads its own previous value except a queue's depth,
+    so unless that depth would move again (or the service is cold or restarting, which the caller
+    checks), a second pass over the same dependencies' outputs would change nothing.
+    """
     worst_dep_error = 0.0
     worst_dep_latency = 0.0
     load = svc.load
@@ -402,7 +415,7 @@ def _recompute(svc: Service, services: dict[str, Service]) -> None:
         svc.error_rate = 100.0
         svc.latency_ms = svc.base_latency
         svc.queue_depth += int(svc.fault_queue)
-        return
+        return int(svc.fault_queue) == 0
     cpu = load / replicas + svc.fault_cpu
     svc.cpu = cpu = cpu if cpu < 100.0 else 100.0
     memory = svc.base_memory + svc.fault_memory
@@ -413,9 +426,11 @@ def _recompute(svc: Service, services: dict[str, Service]) -> None:
         svc.pool_used = used = used if used < svc.pool_max else svc.pool_max
         if used >= svc.pool_max:
             error += 15.0
+    steady = True
     if svc.kind == "queue":
         consumed = 0 if svc.contents == DEAD_LETTERS else CONSUMED_PER_TICK
-        svc.queue_depth = max(0, svc.queue_depth + int(svc.fault_queue) - consumed)
+        svc.queue_depth = depth = max(0, svc.queue_depth + int(svc.fault_queue) - consumed)
+        steady = max(0, depth + int(svc.fault_queue) - consumed) == depth  # another pass leaves it there
     if cpu > CPU_OVERLOAD:
         error += (cpu - CPU_OVERLOAD) * 1.5
     if memory > MEMORY_PRESSURE:
@@ -430,3 +445,4 @@ def _recompute(svc: Service, services: dict[str, Service]) -> None:
         + LATENCY_PROPAGATION * worst_dep_latency
         + (cpu - 70.0 if cpu > 70.0 else 0.0) * 6.0
     )
+    return steady
