@@ -11,7 +11,7 @@ import posixpath
 from sentinel.live import settings
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
-from sentinel.live.classify import classify
+from sentinel.live.classify import classify, is_dry_run
 from sentinel.live.commands import canonical, globbed, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import output_of_script, stdin_of
@@ -101,6 +101,8 @@ def judge_command(
     carrier = carrier_for(program_name(canonical(words)[0]))  # `python manage.py shell -c`: manage.py's
     spelled = parse(words) if carrier else None
     nested = carrier(words, spelled, cmd, offset, feed) if carrier and spelled else []
+    if nested and spelled is not None and is_dry_run(spelled):  # bq query --dry_run '…': nothing it carries runs
+        nested = []
     own = _own_words(words, nested)
     p = spelled if spelled is not None and own is words else parse(own)
     p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
