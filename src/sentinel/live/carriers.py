@@ -291,7 +291,10 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
         roots.append(w)
     roots = roots or ["."]
     narrowed = any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in words)
-    if narrowed:  # it acts on some files *inside* the roots, not on the roots themselves
+    named = _named_only(words)
+    if named is not None:  # find /dev -name 'sd?': the files it finds are /dev/sd?
+        roots = [f"{r.rstrip('/')}/{named}" for r in roots]
+    elif narrowed:  # it acts on some files *inside* the roots, not on the roots themselves
         roots = [f"{r.rstrip('/')}/…" for r in roots]
     out = []
     for i, w in enumerate(words):
@@ -300,12 +303,22 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
             for a in words[i + 1 :]:
                 if a in (";", "+", "\\;"):
                     break
-                argv.extend(roots if a == "{}" else [a])
+                argv.extend([a.replace("{}", r) for r in roots] if "{}" in a else [a])  # of={}, {}/main
             if argv:
                 out.append(Nested("argv", argv=tuple(argv)))
     if "-delete" in words:
         out.append(Nested("argv", argv=("rm", "-f" if narrowed else "-rf", *roots)))
     return out
+
+
+def _named_only(words: list[str]) -> str | None:
+    """The one name pattern a ``find`` is narrowed by when nothing else narrows it (``-name 'sd?'``
+    with ``-maxdepth``/``-type`` at most), so that what it finds can be named: None otherwise."""
+    names = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-name", "-iname")]
+    others = {"-path", "-regex", "-mtime", "-mmin", "-size", "-newer", "-user", "-perm", "-o", "-or", "!", "-not"}
+    if len(names) != 1 or "/" in names[0] or others & set(words):
+        return None
+    return names[0]
 
 
 def eval_(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:

@@ -124,7 +124,7 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["credential_severity"])
     if "shell_severity" in rule and any(re.search(r"/(?:ba|z|da|k)?sh$", t) for t in ops):
         raised.append(rule["shell_severity"])
-    production = is_production(p.positional + p.values)
+    production = p.on_production or is_production(p.positional + p.values)
     if production and "prod_severity" in rule:
         raised.append(rule["prod_severity"])
     if p.flags & {"--force", "-f"} and "forced_severity" in rule:
@@ -171,6 +171,8 @@ def classify(p: Parsed) -> Finding | None:
             inert = rule.get("inert", False) and severity == "low"
             return Finding("shell", rule["what"], severity, target, evidence, production, inert)
     target = p.positional[-1] if p.positional else p.program
+    if _prints_shell_setup(p):  # eval "$(pyenv init -)", source <(kubectl completion bash)
+        return Finding("shell", "prints setup code for the calling shell", "low", target, evidence, inert=True)
     if p.program in members("readonly", "programs"):
         return Finding("shell", "read-only command", "low", target, evidence, inert=True)
     if p.program in members("readonly", "checks"):  # pytest, tox, ruff: builds, tests, linters
@@ -180,6 +182,16 @@ def classify(p: Parsed) -> Finding | None:
     if p.program in known_programs() and _reads(p.positional):
         return Finding("shell", "read (by its subcommand)", "low", target, evidence, inert=True)
     return None
+
+
+def _prints_shell_setup(p: Parsed) -> bool:
+    """Whether a command prints setup code for the calling shell (``[shell_setup]``)."""
+    setup = rules()["shell_setup"]
+    words = setup["programs"].get(p.program)
+    if words is not None:
+        return not words or bool(set(p.positional[:2]) & set(words) or p.exact & set(words))
+    head = p.positional[:1]
+    return bool(head) and head[0] in setup["completion_words"] and p.program in known_programs()
 
 
 def _reads(positional: list[str]) -> bool:

@@ -19,6 +19,7 @@ from sentinel.live.lexer import ASSIGNMENT, lex
 from sentinel.live.prose import judge_prose, mention_before
 from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
 from sentinel.live.sql import looks_like_sql
+from sentinel.live.windows import posix_paths
 
 FENCE = re.compile(r"```([\w+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 BACKTICK = re.compile(r"(?<!`)`([^`\n]{1,2000})`(?!`)")
@@ -73,7 +74,7 @@ def command_like(text: str, depth: int = 0) -> bool:
     first = text.split("\n", 1)[0]
     if REDIRECT_START.match(first):  # > /etc/shadow
         return True
-    line = LIST_MARK.sub("", first).strip()[:500]
+    line = posix_paths(LIST_MARK.sub("", first).strip()[:500])  # C:\Windows\System32\cmd.exe /c …
     if not line or depth > 2:
         return False
     if ASSIGNMENT.match(line) or line.startswith("$'") or ("{" in line and _defines_function(line)):
@@ -82,9 +83,9 @@ def command_like(text: str, depth: int = 0) -> bool:
     words, _ = unwrap(commands[0].words) if commands else ([], False)
     if not words:
         return False
-    if " " in words[0].strip():  # a quoted command: 'redis-cli FLUSHALL'
-        return command_like(words[0], depth + 1)
     program = program_name(words[0])
+    if " " in words[0].strip() and not ("/" in words[0] and program in known_programs()):  # 'redis-cli FLUSHALL'
+        return command_like(words[0], depth + 1)  # (not "C:/Program Files/…/pwsh.exe", a program's path)
     if program not in known_programs():
         if "-" in program and pattern(rules()["known"]["powershell_cmdlet"]).match(program):
             return True  # Invoke-Expression …, Set-ExecutionPolicy …
@@ -107,6 +108,7 @@ def command_like(text: str, depth: int = 0) -> bool:
         or canonical(words) is not words  # php artisan db:wipe
         or bool(DRIVE.match(nxt))  # format D: /q
         or any(op in line for op in COMMAND_OPERATORS)
+        or command_like(" ".join(words[1:]), depth + 1)  # eval rm -rf /srv, eval "rm -rf $HOME"
     )
 
 

@@ -10,6 +10,7 @@ A path ending in ``/…`` stands for some files inside a directory (a ``find`` n
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from functools import lru_cache
@@ -95,8 +96,14 @@ def path_class(path: str, cwd: str | None = None) -> str:
 
 
 def is_block_device(path: str) -> bool:
-    """A disk, partition or volume device node (``/dev/sda``, ``/dev/nvme0n1p1``, ``/dev/mapper/x``)."""
-    return bool(pattern(rules()["paths"]["block_device"]).match(path.strip().strip("'\"").lower()))
+    """A disk, partition or volume device node (``/dev/sda``, ``/dev/nvme0n1p1``, ``/dev/mapper/x``);
+    a glob when it matches one (``/dev/sd?``, ``/dev/nvme?n1``: ``[paths] device_examples``)."""
+    p = path.strip().strip("'\"").lower()
+    if pattern(rules()["paths"]["block_device"]).match(p):
+        return True
+    if not p.startswith("/dev/") or not any(ch in p for ch in "*?["):
+        return False
+    return any(fnmatch.fnmatchcase(f"/dev/{name}", p) for name in rules()["paths"]["device_examples"])
 
 
 def is_sensitive_file(path: str) -> bool:

@@ -7,12 +7,13 @@ script downloaded earlier in the snippet (``curl -o i.sh URL && bash i.sh``).
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
 from sentinel.live import settings
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
 from sentinel.live.classify import classify, is_dry_run
-from sentinel.live.commands import canonical, globbed, parse, program_name, unwrap
+from sentinel.live.commands import ANY_PROGRAM, Parsed, canonical, globbed, is_production, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import output_of_script, stdin_of
 from sentinel.live.files import Files
@@ -64,6 +65,13 @@ def _own_words(words: list[str], nested: list[Nested]) -> list[str]:
     return words
 
 
+def _names_production(p: Parsed, nested: list[Nested]) -> bool:
+    """Whether a carrier's own words (its host, context, namespace, inventory pattern; not the code
+    it carries) name production."""
+    carried = {n.text.lower() for n in nested}
+    return is_production([w for w in (*p.positional, *p.values) if w not in carried])
+
+
 def _moved(words: list[str]) -> list[tuple[str, str]]:
     """``mv SRC DST``: (DST, SRC) and (DST/name, SRC), so a later ``rm -rf DST`` is judged by what
     was moved there (``mv /var/lib/mysql /tmp/x && rm -rf /tmp/x``)."""
@@ -106,6 +114,9 @@ def judge_command(
     own = _own_words(words, nested)
     p = spelled if spelled is not None and own is words else parse(own)
     p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
+    p.on_production = ctx.production
+    if nested and _names_production(p, nested):  # ssh deploy@prod-web-3 '…': what it runs is production
+        nested = [replace(n, production=True) for n in nested]
     if via_xargs:
         p.upstream = upstream_words(cmd)
         if feed is not None and feed.roots:
@@ -147,7 +158,11 @@ def judge_shell(text: str, ctx: Context) -> Judged:
             cwd = _cd(words, cwd)
             continue
         if words and not GLOB.isdisjoint(words[0]):  # /bin/r? -rf /ho*: whichever program it matches
-            nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in globbed(words[0])]
+            programs = globbed(words[0])
+            if programs == ANY_PROGRAM:  # /usr/bin/* -rf /home: any program at all (fail closed)
+                findings.append(Finding("shell", "a program name any of many programs match", "high", words[0]))
+            else:
+                nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in programs]
         if words and program_name(words[0]) == "alias":  # alias ll='rm -rf /home/deploy'
             known_aliases.update(aliases(words))
         elif words and words[0] in known_aliases:
