@@ -174,6 +174,8 @@ def parse(words: list[str]) -> Parsed:
             options_done = True
             continue
         name, eq, value = w.partition("=")
+        if eq and name in members("dry_run", "flags") and value.lower() in members("dry_run", "off_values"):
+            continue  # --dry-run=none: no dry run at all
         names = {name, name.lower()}  # -R is -R (and, for an all-caps evasion, -r)
         exact.add(name)
         if not name.startswith("--") and len(name) > 2 and not name[1:].isdigit():

@@ -15,14 +15,15 @@ from sentinel.live.carriers import carrier_for
 from sentinel.live.classify import classify, is_dry_run
 from sentinel.live.commands import ANY_PROGRAM, Parsed, canonical, globbed, is_production, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
-from sentinel.live.feeds import output_of_script, stdin_of
+from sentinel.live.feeds import Feed, output_of_script, stdin_of
 from sentinel.live.files import Files
-from sentinel.live.findings import UNRECOGNISED, Finding
+from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.functions import aliases, called, definitions, expanded
 from sentinel.live.lexer import Command, lex
 from sentinel.live.processes import killed_everything
 from sentinel.live.rules import limit, members, rules
 from sentinel.live.specials import (
+    applied_manifest,
     copy_targets,
     emptied,
     git_push,
@@ -70,6 +71,18 @@ def _names_production(p: Parsed, nested: list[Nested]) -> bool:
     it carries) name production."""
     carried = {n.text.lower() for n in nested}
     return is_production([w for w in (*p.positional, *p.values) if w not in carried])
+
+
+def _manifest(words: list[str], feed: Feed | None, files: Files | None) -> str | None:
+    """The manifest text a ``kubectl … -f FILE`` (or ``-f -``) reads, when the snippet knows it: its
+    input's text, or a file written above (``cat > sc.yaml <<EOF … EOF``)."""
+    if "-f" not in words and "--filename" not in words:
+        return None
+    at = words.index("-f") if "-f" in words else words.index("--filename")
+    name = words[at + 1] if at + 1 < len(words) else "-"
+    if name in ("-", "/dev/stdin"):
+        return feed.text if feed is not None and feed.kind == "text" else None
+    return files.written.get(name.rsplit("/", 1)[-1]) if files is not None else None
 
 
 def _moved(words: list[str]) -> list[tuple[str, str]]:
@@ -126,13 +139,23 @@ def judge_command(
     if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
         p.all_targets = True
     everyone = killed_everything(cmd, words, offset, via_xargs)  # kill $(ps -e -o pid=)
+    manifest = _manifest(own, feed, files)
     found = [
         finding
-        for finding in (classify(p), git_push(p), http_call(p, words), scale_to_zero(p, words), settings.edited(p, own))
+        for finding in (
+            classify(p),
+            git_push(p),
+            http_call(p, words),
+            scale_to_zero(p, words),
+            settings.edited(p, own),
+            applied_manifest(p, manifest),
+        )
         if finding is not None
     ]
     if everyone is not None:
         found.append(everyone)
+    if found and is_dry_run(p):  # kubectl scale --replicas=0 --dry-run=client: no judge sees a change
+        found = [f if f.inert else capped([f], "low", "dry run", inert=True)[0] for f in found]
     if not found and carrier is None:  # so that a read next to it is not taken for all the code does
         found.append(Finding("shell", UNRECOGNISED, "low", p.positional[-1] if p.positional else p.program))
     findings += found

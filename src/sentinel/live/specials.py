@@ -191,6 +191,21 @@ def scale_to_zero(p: Parsed, words: list[str]) -> Finding | None:
     return Finding("shell", "scaled to zero (the service stops)", severity, target, " ".join(p.words)[:300])
 
 
+def applied_manifest(p: Parsed, manifest: str | None) -> Finding | None:
+    """A manifest ``kubectl apply|create|replace -f`` reads from its input or from a file the snippet
+    wrote, judged by what it sets (``[[manifest]]``: a reclaim policy of Delete on a StorageClass or a
+    PersistentVolume); the first entry that matches."""
+    if not manifest or p.program not in members("resource_types", "programs"):
+        return None
+    if not {"apply", "create", "replace"} & set(p.positional[:2]):
+        return None
+    for entry in rules()["manifest"]:
+        if pattern(entry["pattern"], re.IGNORECASE | re.MULTILINE).search(manifest[:4000]):
+            what, evidence = entry["what"], " ".join(p.words)[:300]
+            return Finding("shell", what, entry["severity"], p.positional[-1] if p.positional else "", evidence)
+    return None
+
+
 def _forks_itself(name: str, body: str) -> bool:
     """A function body that calls itself twice with a pipe or ``&`` between the calls
     (``:|:&``, ``f & f``), or that backgrounds a call of itself inside a loop."""
