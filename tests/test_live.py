@@ -615,7 +615,7 @@ def test_rules_file_is_well_formed():
     }
     fields |= {"targets", "device_severity", "sensitive_severity", "shell_severity", "prod_severity"}
     fields |= {"forced_severity", "data_severity", "security_severity", "platform_severity", "all_severity"}
-    fields |= {"regex", "verbs", "noun_severity", "credential_severity", "inert"}
+    fields |= {"regex", "verbs", "noun_severity", "credential_severity", "inert", "confined"}
     every = [rule for by in rules()["by_program"].values() for rule in by]  # [[cli_family]] tiers included
     assert len(every) > len(rules()["rule"])
     for rule in every:

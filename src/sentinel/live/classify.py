@@ -8,6 +8,7 @@ program, a test runner, a dry run or a read by its subcommand (inert findings).
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from functools import lru_cache
 from typing import Any
@@ -139,6 +140,22 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
     return worst([severity, *raised]), target, production
 
 
+def _confined(rule: dict[str, Any], p: Parsed) -> bool:
+    """Whether a matched command changes only the working copy: a rule marked ``confined`` (a local
+    branch deleted, a hard reset) whose targets are not protected branches, or a delete by path
+    whose every target is scratch (``./build``, ``node_modules``)."""
+    if rule.get("confined"):
+        return not any(protected(t) for t in targets(rule, p))
+    ops = [t for t in targets(rule, p) if t]
+    return "scope" in rule and bool(ops) and all(path_class(t, p.cwd) == "scratch" for t in ops)
+
+
+def protected(branch: str) -> bool:
+    """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
+    name = branch.lower().removeprefix("refs/heads/")
+    return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
+
+
 def is_dry_run(p: Parsed) -> bool:
     """``--dry-run``, ``--check``, ``-WhatIf`` …: nothing changes. Flags count as written (``mkfs.ext4
     -N`` is an inode count, not the dry run ``-n``; ``--DRY-RUN`` is no flag), PowerShell's in any
@@ -169,7 +186,7 @@ def classify(p: Parsed) -> Finding | None:
                 what = f"{rule['what']} (help requested)"
                 return Finding("shell", what, cap(severity, "medium"), target, evidence, production, inert=True)
             inert = rule.get("inert", False) and severity == "low"
-            return Finding("shell", rule["what"], severity, target, evidence, production, inert)
+            return Finding("shell", rule["what"], severity, target, evidence, production, inert, _confined(rule, p))
     target = p.positional[-1] if p.positional else p.program
     if _prints_shell_setup(p):  # eval "$(pyenv init -)", source <(kubectl completion bash)
         return Finding("shell", "prints setup code for the calling shell", "low", target, evidence, inert=True)

@@ -6,10 +6,9 @@ download-and-execute).
 
 from __future__ import annotations
 
-import fnmatch
 import re
 
-from sentinel.live.classify import is_dry_run
+from sentinel.live.classify import is_dry_run, protected
 from sentinel.live.commands import Parsed, is_production
 from sentinel.live.findings import Finding, cap
 from sentinel.live.lexer import Command
@@ -83,12 +82,6 @@ def copy_targets(p: Parsed) -> list[tuple[str, str]]:
     return [(">", p.positional[-1])]
 
 
-def protected(branch: str) -> bool:
-    """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
-    name = branch.lower().removeprefix("refs/heads/")
-    return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
-
-
 def upstream_words(cmd: Command) -> tuple[str, ...]:
     """The lower-cased words of the commands feeding ``cmd`` through pipes (at most 8 of them)."""
     out: list[str] = []
@@ -149,7 +142,7 @@ def _push(p: Parsed) -> Finding | None:
         return Finding("shell", "force push (branch not named)", "medium", "current branch", evidence)
     if force or delete:
         what = "force push to a feature branch" if force else "deletion of a feature branch"
-        return Finding("shell", what, "low", branches[0] if branches else "", evidence)
+        return Finding("shell", what, "low", branches[0] if branches else "", evidence, confined=True)
     return None
 
 
