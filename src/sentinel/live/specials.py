@@ -11,6 +11,7 @@ import re
 from sentinel.live.classify import is_dry_run, protected
 from sentinel.live.commands import Parsed, is_production
 from sentinel.live.findings import Finding, cap
+from sentinel.live.functions import spans
 from sentinel.live.lexer import Command
 from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file, path_class
 from sentinel.live.rules import members, pattern, rules
@@ -214,11 +215,9 @@ def shapes(text: str) -> list[Finding]:
     on the snippet (quoted text removed for the shell's)."""
     bare = QUOTED.sub("''", text)
     out = []
-    functions = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare) if "{" in bare else ()
-    for m in functions:
-        name = m.group("name") or m.group("fname")
-        if _forks_itself(re.escape(name), m.group("body")):
-            out.append(Finding("shell", "fork bomb", "catastrophic", name, m.group(0)[:120]))
+    for f in spans(bare):
+        if _forks_itself(re.escape(f.name), f.body):
+            out.append(Finding("shell", "fork bomb", "catastrophic", f.name, bare[f.start : f.end][:120]))
     if "%0" in text or "$true" in text.lower():
         bomb = pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).search(text)
         if bomb:
