@@ -16,6 +16,7 @@ from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.lexer import ASSIGNMENT, lex
+from sentinel.live.powershell import folded
 from sentinel.live.prose import judge_prose, mention_before
 from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
 from sentinel.live.sql import looks_like_sql
@@ -212,7 +213,7 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
     holds no code — or only what started like a statement and was no SQL ("Truncate the events
     table in production; it's too big")."""
     findings: list[Finding] = []
-    found = snippets(text)
+    found = snippets(folded(text))  # & ('Rem'+'ove-Item') … reads Remove-Item …
     for snip in found:
         judged = judge(snip.lang, snip.text, ctx)
         if snip.guessed:  # `--no-preserve-root`, `status`: not known to be a command at all

@@ -20,6 +20,7 @@ from sentinel.live.files import Files
 from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.functions import aliases, called, definitions, expanded
 from sentinel.live.lexer import Command, lex
+from sentinel.live.powershell import folded
 from sentinel.live.processes import killed_everything
 from sentinel.live.rules import limit, members, rules
 from sentinel.live.specials import (
@@ -165,7 +166,7 @@ def judge_command(
 
 def judge_shell(text: str, ctx: Context) -> Judged:
     """Every command of a shell snippet, in order (``cd`` moves the working directory)."""
-    text = posix_paths(text[: limit("max_snippet_chars")])  # C:\Users → C:/Users before the lexer
+    text = posix_paths(folded(text[: limit("max_snippet_chars")]))  # C:\Users → C:/Users before the lexer
     findings, nested = shapes(text), []
     cwd = ctx.cwd
     files = Files.of(text)
