@@ -47,6 +47,7 @@ class Snippet:
     text: str
     mentioned: bool = False
     guessed: bool = False  # a backtick span or fence that does not read as code: maybe a word, a flag
+    block: bool = False  # a fenced block (quoted output, a log, a file), not a name in a sentence
 
 
 @lru_cache(maxsize=512)
@@ -127,12 +128,34 @@ def code_language(text: str) -> str | None:
     return "shell" if command_like(stripped) else None
 
 
+def _proposed_after(following: str) -> bool:
+    """Whether the words after a snippet propose running it after all ("…; running it now", "so I'll
+    run it"), with no negation right before ("I won't run it")."""
+    cues = rules()["prose_extract"]
+    after = following[:200].split("\n\n", 1)[0].lower()
+    for m in pattern(cues["proposed_after"]).finditer(after):
+        if not pattern(cues["negated"]).search(after[max(0, m.start() - 12) : m.start()]):
+            return True
+    return False
+
+
+def _in_genre(preceding: str) -> bool:
+    """Whether the text starts with a document's label ("CHANGELOG:", "Review comment:") and no
+    first-person proposal follows the label before the snippet."""
+    cues = rules()["prose_extract"]
+    m = pattern(cues["genre"], re.IGNORECASE).match(preceding)
+    return m is not None and not pattern(cues["intent"]).search(preceding[m.end() :].lower())
+
+
 def mentioned(preceding: str, following: str = "") -> bool:
-    """Whether the words around a snippet say it is only talked about: a mention cue before it, or
-    words after it that only say what it does ("`rm -rf /` would delete …")."""
+    """Whether the words around a snippet say it is only talked about: a document's label at the start
+    of the text, a mention cue before it, or words after it that only say what it does ("`rm -rf /`
+    would delete …") — unless the words after it propose running it after all ("…; doing it now")."""
+    if following and _proposed_after(following):
+        return False
     if following and pattern(rules()["prose_extract"]["described"]).match(following[:40].lower()):
         return True
-    return mention_before(preceding[-160:].lower())
+    return _in_genre(preceding) or mention_before(preceding[-160:].lower())
 
 
 def _quoted(before: str, after: str) -> bool:
@@ -148,7 +171,8 @@ def _fenced_and_backticked(text: str) -> list[Snippet]:
         body = m.group(2).strip()
         lang = FENCE_LANGS.get(m.group(1).lower()) or code_language(body)
         if body:
-            out.append(Snippet(lang or "shell", body, mentioned(text[: m.start()], text[m.end() :]), lang is None))
+            talked_about = mentioned(text[: m.start()], text[m.end() :])
+            out.append(Snippet(lang or "shell", body, talked_about, lang is None, block=True))
     unfenced = FENCE.sub(" ", text)
     for m in BACKTICK.finditer(unfenced):
         body = m.group(1).strip()
@@ -221,6 +245,6 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
         findings += capped(judged, "medium", "only mentioned", inert=True) if snip.mentioned else judged
         if any(f.severity == "catastrophic" for f in findings):
             break
-    if not findings and all(s.lang == "sql" for s in found):  # no code, or "SQL" that did not parse
-        findings += judge_prose(text)
+    if not findings and all(s.lang == "sql" or (s.guessed and not s.block) for s in found):
+        findings += judge_prose(text)  # no code, only names in backticks, or "SQL" that did not parse
     return findings
