@@ -124,7 +124,10 @@ def test_severity_hint_only_raises_and_policy_constraints_apply(client):
     assert _judge(client, action_description="DELETE FROM sessions WHERE id = 4", severity_hint="high")["decision"] == (
         "escalate"
     )
-    assert _judge(client, action_description="ls; rm -rf ./build", severity_hint="critical")["decision"] == "block"
+    assert _judge(client, action_description="ls; rm ./app.db", severity_hint="critical")["decision"] == "block"
+    # since round 5, likewise over changes confined to the working copy (build output, a local branch)
+    assert _judge(client, action_description="ls; rm -rf ./build", severity_hint="critical")["decision"] == "flag"
+    assert _judge(client, action_description="git branch -D spike/x", severity_hint="sev0")["decision"] == "flag"
     # a command no rule knows may change something: a read next to it is not all the code does
     assert _judge(client, action_description="kubectl get pods && frobnicate --all", severity_hint="p0")[
         "decision"

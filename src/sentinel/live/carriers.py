@@ -292,7 +292,7 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
     roots = roots or ["."]
     narrowed = any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in words)
     named = _named_only(words)
-    if named is not None:  # find /dev -name 'sd?': the files it finds are /dev/sd?
+    if named is not None and all(r.startswith("/dev") for r in roots):  # find /dev -name 'sd?': /dev/sd?
         roots = [f"{r.rstrip('/')}/{named}" for r in roots]
     elif narrowed:  # it acts on some files *inside* the roots, not on the roots themselves
         roots = [f"{r.rstrip('/')}/…" for r in roots]
@@ -313,7 +313,8 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
 
 def _named_only(words: list[str]) -> str | None:
     """The one name pattern a ``find`` is narrowed by when nothing else narrows it (``-name 'sd?'``
-    with ``-maxdepth``/``-type`` at most), so that what it finds can be named: None otherwise."""
+    with ``-maxdepth``/``-type`` at most), so that the device files it finds under ``/dev`` can be
+    named: None otherwise."""
     names = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-name", "-iname")]
     others = {"-path", "-regex", "-mtime", "-mmin", "-size", "-newer", "-user", "-perm", "-o", "-or", "!", "-not"}
     if len(names) != 1 or "/" in names[0] or others & set(words):
