@@ -2,10 +2,10 @@
 -f 'Remove-','Item') …``, ``& (-join ('Remove','-Item')) …``, ``. ('Clear'+'-Disk') …`` and ``$c =
 'Remove-' + 'Item'; & $c …``. A string expression made of literals (and of variables assigned one
 earlier) is folded to its value, and the call operator (``&`` or ``.``) in front of it is dropped, so
-the command reads ``Remove-Item …`` and is judged like one. Strings with interpolation (``"$x"``,
-a backtick escape) are not folded.
+the command reads ``Remove-Item …`` and is judged like one; ``iex ('Remove-Item C:\\Users' + ' -Recurse')``
+is the code it is given. Strings with interpolation (``"$x"``, a backtick escape) are not folded.
 
-Bounded: only texts with a call operator in front of an expression are looked at, at most
+Bounded: only texts with a call operator (or ``iex``) in front of an expression are looked at, at most
 ``MAX_FOLDS`` expressions are folded, and every pattern is linear (no nested quantifiers).
 """
 
@@ -21,10 +21,12 @@ FORMAT = re.compile(rf"\(\s*({LITERAL})\s+-f\s+({LITERAL}(?:\s*,\s*{LITERAL}){{0
 JOIN = re.compile(rf"\(\s*-join\s*\(?\s*({LITERAL}(?:\s*,\s*{LITERAL}){{0,16}})\s*\)?\s*\)")
 ASSIGN = re.compile(rf"\$(\w+)\s*=\s*({ITEM}(?:\s*\+\s*{ITEM}){{0,16}})\s*(?=;|\n|$)")
 CALL = re.compile(
-    rf"(?:^|(?<=[;|{{\n(]))(\s*)[&.]\s*(\(\s*-join[^)]*\)\s*\)|\([^()\n]{{1,400}}\)|{LITERAL}|\$\w+)(?=\s|$)"
+    rf"(?:^|(?<=[;|{{\n(]))(\s*)([&.]|(?i:iex|invoke-expression))\s*"
+    rf"(\(\s*-join[^)]*\)\s*\)|\([^()\n]{{1,400}}\)|{LITERAL}|\$\w+)(?=\s|$)"
 )
 STRINGS = re.compile(LITERAL)
-QUICK = re.compile(r"(?:^|[;|{\n(])\s*[&.]\s*[(\$'\"]")
+QUICK = re.compile(r"(?i)(?:^|[;|{\n(])\s*(?:[&.]|iex|invoke-expression)\s*[(\$'\"]")
+NAME = re.compile(r"[\w.:\\/ -]{1,200}")
 
 
 def _literal(text: str) -> str:
@@ -80,9 +82,13 @@ def folded(text: str) -> str:
     def call(m: re.Match[str]) -> str:
         nonlocal count
         count += 1
-        name = _value(m.group(2), variables) if count <= MAX_FOLDS else None
-        if name is None or not re.fullmatch(r"[\w.:\\/ -]{1,200}", name):
+        value = _value(m.group(3), variables) if count <= MAX_FOLDS else None
+        if value is None or "\n" in value:
             return m.group(0)
-        return m.group(1) + (f'"{name}"' if " " in name else name)
+        if m.group(2) not in "&.":  # iex ('Remove-Item C:\Users' + ' -Recurse'): the code it runs
+            return m.group(1) + value
+        if not NAME.fullmatch(value):
+            return m.group(0)
+        return m.group(1) + (f'"{value}"' if " " in value else value)
 
     return CALL.sub(call, text)

@@ -4,7 +4,8 @@
 B64 | sh`` decode a literal (base64 or hex, ``[interpreters.inline_decoders]``): the decoded text is
 what runs (a decoded payload), and an unreadable one is an encoded payload. Code that prints one
 string literal prints that text; any other inline code prints something the analyser cannot
-compute, which a shell must not run unreviewed (``unknown``: fail closed).
+compute, and so does a script or module it runs (``python3 gen.py | bash``): a shell must not run that
+unreviewed (``unknown``: fail closed).
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def _unescaped(text: str) -> str:
 def printed(words: list[str], evidence: str) -> Feed | None:
     """What the inline code of an interpreter command prints (None when it runs no inline code)."""
     found = inline_code(words)
-    if found is None:
-        return None
+    if found is None:  # python3 gen.py | bash: a program's output, unreviewed code for a shell
+        runs_something = any(not w.startswith("-") or w == "-m" for w in words[1:])
+        return Feed("unknown", source=f"what this program prints: {evidence}") if runs_something else None
     code, args = found
     code = code[: limit("max_snippet_chars")]
     for kind, regex in rules()["interpreters"]["inline_decoders"].items():

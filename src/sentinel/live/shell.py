@@ -54,7 +54,7 @@ def _lists_many(script: str) -> bool:
     """Whether a substitution prints a list (``$(docker ps -q)``), not one value (``$(mktemp)``)."""
     feed = output_of_script(script)
     program = program_name(feed.source.split()[0]) if feed.source else ""
-    return feed.kind == "listing" and program not in rules()["substitutions"]["scalar_programs"]
+    return feed.kind in ("listing", "unknown") and program not in rules()["substitutions"]["scalar_programs"]
 
 
 def _own_words(words: list[str], nested: list[Nested]) -> list[str]:
