@@ -387,7 +387,9 @@ def _wrapped(text: str) -> tuple[str, str] | None:
 
 def _judge_piece(text: str, parser: Parser, depth: int, many: bool) -> list[Finding]:
     """Findings for one statement (and what it runs inside it)."""
-    wrapped = _wrapped(text) if depth < MAX_DEPTH else None
+    wrapped = _wrapped(text)
+    if wrapped is not None and depth >= MAX_DEPTH:  # fail closed: SQL wrapped deeper than is followed
+        return [Finding("sql", "more nested SQL than the analyser follows", "high", "", text[:200])]
     if wrapped is not None:
         how, inner = wrapped
         if how == "plan":
