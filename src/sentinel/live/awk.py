@@ -47,6 +47,7 @@ def _balanced(text: str, start: int) -> str:
 
 
 def _unescape(literal: str) -> str:
+    """An awk string literal's text (``\\n``, ``\\t`` and escaped characters resolved)."""
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), literal)
 
 
