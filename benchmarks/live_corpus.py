@@ -3,23 +3,26 @@ the false-block rate on harmless look-alikes, per half and per category, heurist
 in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
-Four halves:
+Its halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-``, ``-dev3-`` or ``-dev4-`` were added
-  after the original split (written for the classes a measured test half showed missing, and
-  their neighbours).
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-``, ``-dev3-``, ``-dev4-`` or
+  ``-dev5-`` were added after the original split (written for the classes a measured test half
+  showed missing, and their neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
   once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
 - ``retired2`` (``retired_round2.jsonl``): the blind round-2 test half, measured once (recorded
   below) and then retired the same way.
 - ``retired3`` (``retired_round3.jsonl``): the blind round-3 test half, measured once (recorded
-  below) and then retired the same way. ``dev``, ``retired``, ``retired2`` and ``retired3`` are
-  the tuning set.
-- ``test``: the blind round-4 half, measured and never tuned on. Until the lead freezes it,
-  ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a file whose
-  hash differs.
+  below) and then retired the same way.
+- ``retired4`` (``retired_round4.jsonl``): the blind round-4 test half, measured once (recorded
+  below) and then retired the same way. ``dev``, ``retired``, ``retired2``, ``retired3`` and
+  ``retired4`` are the tuning set.
+- ``test``: the blind round-5 half, not frozen yet: measured and never tuned on. Until the lead
+  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
+  file whose hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|retired3|tuning|test|all] [--misses]``.
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|retired3|retired4|tuning|test|all]
+[--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
 
@@ -52,22 +55,35 @@ RETIRED2_SHA256 = "1816f725b846b10a6d1bee0ec0fed10ab7fc8fca13c45642517b9aeefa9a9
 # blocked 9.3% (17/182) — below the targets. Having been looked at, it was retired into the tuning
 # set for round 4 (docs/live.md).
 RETIRED3_SHA256 = "be2fb1795b2ad0ea7d60c988f72fe6bedbb956ea54a97f4bcb279fc806278a01"
-# The blind test half (round 4): 490 actions (251 destructive, 49 disruptive, 190 harmless in 21
+# The blind round-4 test half: 490 actions (251 destructive, 49 disruptive, 190 harmless in 21
 # categories) written by a separate agent that read only the label brief, never the analyser, its
-# rules, the docs or any corpus file; frozen here before the analyser was run on it, measured once.
-# Never edit or tune on it.
+# rules, the docs or any corpus file; frozen before the analyser was run on it, measured once:
+# destructive 92.4% caught (232/251), disruptive 93.9% (46/49), harmless falsely blocked 4.2%
+# (8/190) — below the targets. Having been looked at, it was retired into the tuning set for round
+# 5 (docs/live.md).
+RETIRED4_SHA256 = "de03deba7cfcbe2f71637a35c3c8f3dc61c58c938ca3dacd42665401d9157d8b"
+# The blind test half (round 5): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "de03deba7cfcbe2f71637a35c3c8f3dc61c58c938ca3dacd42665401d9157d8b"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
     "retired2": "retired_round2.jsonl",
     "retired3": "retired_round3.jsonl",
+    "retired4": "retired_round4.jsonl",
     "test": TEST_FILE,
 }
-FROZEN = {"retired": RETIRED_SHA256, "retired2": RETIRED2_SHA256, "retired3": RETIRED3_SHA256, "test": TEST_SHA256}
-TUNING = ("dev", "retired", "retired2", "retired3")
-ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-")  # ids of dev entries written after the original split
+FROZEN = {
+    "retired": RETIRED_SHA256,
+    "retired2": RETIRED2_SHA256,
+    "retired3": RETIRED3_SHA256,
+    "retired4": RETIRED4_SHA256,
+    "test": TEST_SHA256,
+}
+TUNING = ("dev", "retired", "retired2", "retired3", "retired4")
+ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-")  # ids of dev entries written after the original split
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -263,6 +279,7 @@ def main() -> None:
         "retired_sha256": RETIRED_SHA256,
         "retired2_sha256": RETIRED2_SHA256,
         "retired3_sha256": RETIRED3_SHA256,
+        "retired4_sha256": RETIRED4_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},

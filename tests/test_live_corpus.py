@@ -1,12 +1,11 @@
 """SENTINEL/Live on its frozen corpus (``benchmarks/live_corpus/``), in process, heuristic backend.
 
-Halves: ``dev``, ``retired``, ``retired2`` and ``retired3`` (the round-1, round-2 and round-3 test
-halves, each measured once and then retired into the tuning set, pinned by their hashes) are tuned
-on and must each meet the issue's targets; ``test`` is the blind round-4 half. Until the lead
-freezes it
-(``TEST_SHA256`` in the benchmark) its tests skip; once frozen and measured (``TEST_MEASURED``
-below), it is held to the measured numbers as a floor, and the issue's targets are a strict
-expected failure if the measurement missed them. About 4 s on 2 cores.
+Halves: ``dev``, ``retired``, ``retired2``, ``retired3`` and ``retired4`` (the round-1 to round-4
+test halves, each measured once and then retired into the tuning set, pinned by their hashes) are
+tuned on and must each meet the issue's targets; ``test`` is the blind round-5 half, not frozen
+yet. Until the lead freezes it (``TEST_SHA256`` in the benchmark) its tests skip; once frozen and
+measured (``TEST_MEASURED`` below), it is held to the measured numbers as a floor, and the issue's
+targets are a strict expected failure if the measurement missed them. About 5 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -61,6 +60,11 @@ def test_retired3_half_is_the_round3_test_half(bench):
     assert bench.RETIRED3_SHA256.startswith("be2fb1795b2ad0ea")
 
 
+def test_retired4_half_is_the_round4_test_half(bench):
+    assert bench.sha256_of(bench.half_path("retired4")) == bench.RETIRED4_SHA256
+    assert bench.RETIRED4_SHA256.startswith("de03deba7cfcbe2f")
+
+
 def test_tuning_halves_share_no_id(bench):
     seen: set[str] = set()
     for half in bench.TUNING:
@@ -71,7 +75,7 @@ def test_tuning_halves_share_no_id(bench):
 
 def test_split_reproduces_dev_and_retired(bench):
     """The original 727 entries re-split give the original dev half and the retired half exactly;
-    dev entries added later (``-dev2-``, ``-dev3-`` and ``-dev4-`` ids) are outside the split."""
+    dev entries added later (``-dev2-``, ``-dev3-``, ``-dev4-`` and ``-dev5-`` ids) are outside the split."""
     dev, retired = bench.load_half("dev"), bench.load_half("retired")
     original = [e for e in dev if not bench.is_added(e)]
     assert len(original) + len(retired) == 727 and not {e["id"] for e in dev} & {e["id"] for e in retired}
@@ -89,7 +93,7 @@ def test_dev_file_is_sorted_and_in_its_format(bench):
     assert all(e["label"] in bench.LABELS and e["id"].startswith(e["category"] + "-") for e in dev)
 
 
-@pytest.mark.parametrize("half", ["dev", "retired", "retired2", "retired3"])
+@pytest.mark.parametrize("half", ["dev", "retired", "retired2", "retired3", "retired4"])
 def test_tuning_halves_meet_the_targets(bench, results, half):
     result = results[half]
     assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
@@ -104,17 +108,13 @@ def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
     assert not tuning & {e["id"] for e in frozen_test.load_half("test")}
 
 
-# The blind round-4 half as measured once, the lead sets these with TEST_SHA256 in the benchmark
-# (fractions, e.g. 223 / 235): a floor that must not regress. None until measured: the floor and
+# The blind round-5 half as measured once, the lead sets these with TEST_SHA256 in the benchmark
+# (fractions, e.g. 232 / 251): a floor that must not regress. None until measured: the floor and
 # target tests below skip. If the measurement meets the issue's targets, the targets test is a
 # plain assertion; if it misses them, a strict expected failure (meeting them later fails the
-# marker, so it gets removed). (The round-3 half, measured once at 223/235, 37/39 and 17/182, is
-# retired: `retired3`, a tuning half held to the targets above.)
-TEST_MEASURED: dict[str, float] | None = {
-    "destructive_detection": 232 / 251,
-    "disruptive_detection": 46 / 49,
-    "harmless_false_block": 8 / 190,
-}
+# marker, so it gets removed). (The round-4 half, measured once at 232/251, 46/49 and 8/190, is
+# retired: `retired4`, a tuning half held to the targets above.)
+TEST_MEASURED: dict[str, float] | None = None
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_test_half_does_not_regress(test_result, measured):
 
 def test_test_half_meets_the_issue_targets(request, frozen_test, measured, test_result):
     if not frozen_test.meets_targets({k: round(v, 4) for k, v in measured.items()}):
-        reason = f"the blind round-4 half as measured once missed the targets: {measured}"
+        reason = f"the blind round-5 half as measured once missed the targets: {measured}"
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     assert frozen_test.meets_targets(test_result), {k: test_result[k] for k in frozen_test.TARGETS}
 

@@ -2,10 +2,12 @@
 
 Layers, each in its own module: ``normalize`` (NFKC, format characters, confusables) →
 ``extract`` (the whole text, fenced blocks, backticks, plan lines, commands introduced in a
-sentence; mentions capped) or ``tools`` (structured calls) → ``dispatch`` (shell via ``lexer``/
-``shell``/``commands``/``carriers``/``feeds``, SQL via ``sql``, Python/scripts/Mongo/Redis via
-``code``, following nested code to ``[limits] max_depth``) → ``prose`` rules when no code is
-found. All knowledge is in ``data/live_rules.toml``; all work is bounded per request.
+sentence; mentions capped; PowerShell names built from strings folded by ``powershell``) or
+``tools`` (structured calls; file writes by ``filewrites``) → ``dispatch`` (shell via ``lexer``/
+``shell``/``commands``/``carriers``/``feeds``/``printed``/``awk``, SQL statement by statement via
+``statements`` and ``sql``, Python/scripts/Mongo/Redis via ``code``, following nested code to
+``[limits] max_depth``) → ``prose`` rules when no code is found. All knowledge is in
+``data/live_rules.toml``; all work is bounded per request.
 
 Parsing, not substrings: ``aws s3 rb s3://prod-backups --force`` is the program ``aws`` with
 positional words ``s3 rb s3://prod-backups`` and the flag ``--force``; ``DROP  TABLE`` is a

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import shlex
 from collections.abc import Callable
 from functools import lru_cache
 
+from sentinel.live.awk import effects
 from sentinel.live.commands import Parsed, program_name, skip_options
 from sentinel.live.context import Nested
 from sentinel.live.feeds import Feed, output_of_script
@@ -69,6 +71,18 @@ def _generated(cmd: Command, index: int) -> str | None:
     return cmd.generated.get(index) or cmd.procsubs.get(index)
 
 
+def _code_word(words: list[str], cmd: Command, offset: int, i: int, lang: str, program: str = "") -> list[Nested]:
+    """The inline code an interpreter is given as word ``i`` (``python -c CODE``, ``perl -e CODE``):
+    the code itself, or, when the word is a substitution's output (``python3 -c "$(curl …)"``), what
+    that substitution prints, run by the interpreter."""
+    if i >= len(words):
+        return []
+    sub = _generated(cmd, offset + i)
+    if sub is not None:
+        return _fed(output_of_script(sub), lang)
+    return [Nested(lang, words[i], interpreter=program)]
+
+
 def shell(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``sh -c CODE``, ``bash script``, ``bash <(curl …)``, ``… | bash -s``."""
     i, stdin_mode = 1, False
@@ -106,7 +120,7 @@ def python(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
     given here."""
     for i, w in enumerate(words[1:], start=1):
         if w.startswith("-") and not w.startswith("--") and "c" in w[1:]:
-            return [Nested("python", words[i + 1])] if i + 1 < len(words) else []
+            return _code_word(words, cmd, offset, i + 1, "python")
         if w.startswith("-m") or w == "--":
             return []
         if not w.startswith("-"):
@@ -126,7 +140,7 @@ def script(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
         cluster = w.startswith("-") and not w.startswith("--") and w[1:].isalpha() and len(w) <= 5
         takes_code = w in options or (cluster and letters & set(w[1:]))
         if takes_code and i + 1 < len(words):
-            return [Nested("script", words[i + 1], interpreter=program)]
+            return _code_word(words, cmd, offset, i + 1, "script", program)
         if not w.startswith("-") and w not in options:
             sub = _generated(cmd, offset + i)
             return _fed(output_of_script(sub), "script") if sub is not None else []
@@ -134,12 +148,13 @@ def script(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
 
 
 def awk(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
-    """``awk [-F SEP] [-v X=Y] 'PROGRAM' FILE…``: the program, read like a script (its ``system()``
-    calls and ``"CMD" | getline`` pipes run shell)."""
+    """``awk [-F SEP] [-v X=Y] 'PROGRAM' FILE…``: what the program runs and writes (``awk.py``), its
+    input being its files or what its pipe is fed."""
     rest = skip_options(words[1:], set(rules()["carriers"]["awk_value_options"]))
     if any(w in ("-f", "--file") or w.startswith("--file=") for w in words[1:]) or not rest:
         return []
-    return [Nested("script", rest[0], interpreter="awk")]
+    producer = " ".join(shlex.quote(w) for w in cmd.stdin.words[:32]) if cmd.stdin is not None else ""
+    return effects(rest[0], rest[1:9], producer)
 
 
 def su(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
@@ -276,7 +291,10 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
         roots.append(w)
     roots = roots or ["."]
     narrowed = any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in words)
-    if narrowed:  # it acts on some files *inside* the roots, not on the roots themselves
+    named = _named_only(words)
+    if named is not None and all(r.startswith("/dev") for r in roots):  # find /dev -name 'sd?': /dev/sd?
+        roots = [f"{r.rstrip('/')}/{named}" for r in roots]
+    elif narrowed:  # it acts on some files *inside* the roots, not on the roots themselves
         roots = [f"{r.rstrip('/')}/…" for r in roots]
     out = []
     for i, w in enumerate(words):
@@ -285,12 +303,23 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
             for a in words[i + 1 :]:
                 if a in (";", "+", "\\;"):
                     break
-                argv.extend(roots if a == "{}" else [a])
+                argv.extend([a.replace("{}", r) for r in roots] if "{}" in a else [a])  # of={}, {}/main
             if argv:
                 out.append(Nested("argv", argv=tuple(argv)))
     if "-delete" in words:
         out.append(Nested("argv", argv=("rm", "-f" if narrowed else "-rf", *roots)))
     return out
+
+
+def _named_only(words: list[str]) -> str | None:
+    """The one name pattern a ``find`` is narrowed by when nothing else narrows it (``-name 'sd?'``
+    with ``-maxdepth``/``-type`` at most), so that the device files it finds under ``/dev`` can be
+    named: None otherwise."""
+    names = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-name", "-iname")]
+    others = {"-path", "-regex", "-mtime", "-mmin", "-size", "-newer", "-user", "-perm", "-o", "-or", "!", "-not"}
+    if len(names) != 1 or "/" in names[0] or others & set(words):
+        return None
+    return names[0]
 
 
 def eval_(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:

@@ -8,6 +8,7 @@ program, a test runner, a dry run or a read by its subcommand (inert findings).
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from functools import lru_cache
 from typing import Any
@@ -124,7 +125,7 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["credential_severity"])
     if "shell_severity" in rule and any(re.search(r"/(?:ba|z|da|k)?sh$", t) for t in ops):
         raised.append(rule["shell_severity"])
-    production = is_production(p.positional + p.values)
+    production = p.on_production or is_production(p.positional + p.values)
     if production and "prod_severity" in rule:
         raised.append(rule["prod_severity"])
     if p.flags & {"--force", "-f"} and "forced_severity" in rule:
@@ -137,6 +138,22 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["noun_severity"])
     target = ops[-1] if ops else (p.positional[-1] if p.positional else p.program)
     return worst([severity, *raised]), target, production
+
+
+def _confined(rule: dict[str, Any], p: Parsed) -> bool:
+    """Whether a matched command changes only the working copy: a rule marked ``confined`` (a local
+    branch deleted, a hard reset) whose targets are not protected branches, or a delete by path
+    whose every target is scratch (``./build``, ``node_modules``)."""
+    if rule.get("confined"):
+        return not any(protected(t) for t in targets(rule, p))
+    ops = [t for t in targets(rule, p) if t]
+    return "scope" in rule and bool(ops) and all(path_class(t, p.cwd) == "scratch" for t in ops)
+
+
+def protected(branch: str) -> bool:
+    """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
+    name = branch.lower().removeprefix("refs/heads/")
+    return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
 
 
 def is_dry_run(p: Parsed) -> bool:
@@ -169,8 +186,10 @@ def classify(p: Parsed) -> Finding | None:
                 what = f"{rule['what']} (help requested)"
                 return Finding("shell", what, cap(severity, "medium"), target, evidence, production, inert=True)
             inert = rule.get("inert", False) and severity == "low"
-            return Finding("shell", rule["what"], severity, target, evidence, production, inert)
+            return Finding("shell", rule["what"], severity, target, evidence, production, inert, _confined(rule, p))
     target = p.positional[-1] if p.positional else p.program
+    if _prints_shell_setup(p):  # eval "$(pyenv init -)", source <(kubectl completion bash)
+        return Finding("shell", "prints setup code for the calling shell", "low", target, evidence, inert=True)
     if p.program in members("readonly", "programs"):
         return Finding("shell", "read-only command", "low", target, evidence, inert=True)
     if p.program in members("readonly", "checks"):  # pytest, tox, ruff: builds, tests, linters
@@ -180,6 +199,16 @@ def classify(p: Parsed) -> Finding | None:
     if p.program in known_programs() and _reads(p.positional):
         return Finding("shell", "read (by its subcommand)", "low", target, evidence, inert=True)
     return None
+
+
+def _prints_shell_setup(p: Parsed) -> bool:
+    """Whether a command prints setup code for the calling shell (``[shell_setup]``)."""
+    setup = rules()["shell_setup"]
+    words = setup["programs"].get(p.program)
+    if words is not None:
+        return not words or bool(set(p.positional[:2]) & set(words) or p.exact & set(words))
+    head = p.positional[:1]
+    return bool(head) and head[0] in setup["completion_words"] and p.program in known_programs()
 
 
 def _reads(positional: list[str]) -> bool:

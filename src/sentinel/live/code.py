@@ -23,6 +23,7 @@ from sentinel.live.sql import judge_sql, looks_like_sql
 Judged = tuple[list[Finding], list[Nested]]
 Bindings = dict[str, list[str]]  # a variable name → the paths it may hold
 MAX_NODES = 5000
+MAX_EXPANDED = 64
 LITERAL = re.compile(r"([\"'])([^\"'\n]{0,200})\1")
 
 
@@ -197,6 +198,52 @@ def _call(node: ast.Call, in_loop: bool, out: Judged, bound: Bindings) -> None:
         findings.append(Finding("code", "fork bomb", "catastrophic", name, evidence))
     elif name == "open" and any(ch in mode for mode in _strings(node.args[1:2]) for ch in "wa+"):
         findings += writes([(">", p) for p in _strings(node.args[:1])], evidence)
+    elif name in py["chmod_calls"] and (changed := _chmod(node, bound)) is not None:
+        nested.append(Nested("argv", argv=changed))  # os.chmod('/etc/shadow', 0o666) is chmod 666 /etc/shadow
+
+
+def _chmod(node: ast.Call, bound: Bindings) -> tuple[str, ...] | None:
+    """``os.chmod(PATH, MODE)`` / ``Path(PATH).chmod(MODE)`` as ``("chmod", "666", PATH)`` when the
+    mode is an integer literal and the path is known."""
+    modes = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
+    if not modes or isinstance(modes[0], bool):
+        return None
+    receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+    paths = _paths_in(node.args[0], bound) if len(node.args) > 1 else []
+    if not paths and isinstance(receiver, ast.Call):  # Path('/root/.ssh/id_rsa').chmod(0o644)
+        paths = _paths_in(receiver, bound)
+    return ("chmod", f"{modes[0]:o}", paths[0]) if paths else None
+
+
+def expanded_calls(tree: ast.AST) -> str:
+    """Calls on names bound to an expression, written with that expression in place of the name
+    (``b = s3.Bucket('x')`` then ``b.delete()`` is ``s3.Bucket('x').delete()``), one per line, so the
+    ``[[library]]`` patterns see the whole chain; bindings of bindings are followed."""
+    bound: dict[str, str] = {}
+    out: list[str] = []
+    for count, node in enumerate(ast.walk(tree)):
+        if count > MAX_NODES or len(out) >= MAX_EXPANDED:
+            break
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, (ast.Call, ast.Subscript, ast.Attribute)) and len(bound) < MAX_EXPANDED:
+                bound[node.targets[0].id] = _with_bound(node.value, bound)
+        elif isinstance(node, ast.Call) and _root(node.func) in bound:
+            out.append(_with_bound(node, bound))
+    return "\n".join(out)
+
+
+def _root(node: ast.expr) -> str:
+    """The name an attribute or subscript chain starts from (``b`` of ``b.objects.delete``)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _with_bound(node: ast.expr, bound: dict[str, str]) -> str:
+    """An expression's source with its root name replaced by what the name is bound to."""
+    text = ast.unparse(node)[:300]
+    root = _root(node)
+    return bound[root] + text[len(root) :] if root in bound and text.startswith(root) else text
 
 
 def _fed_code(arg: ast.expr) -> Feed | None:
@@ -247,6 +294,8 @@ def judge_python(text: str) -> Judged:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return judge_script(text)
     out: Judged = (library_calls(text), [])
+    if "=" in text:  # bucket = s3.Bucket('x'); bucket.delete(): the call on what the name is bound to
+        out[0].extend(library_calls(expanded_calls(tree)))
     loops = {id(n) for loop in ast.walk(tree) if isinstance(loop, (ast.While, ast.For)) for n in ast.walk(loop)}
     bound = bindings(tree) if "for" in text or "=" in text else {}
     for count, node in enumerate(ast.walk(tree)):
@@ -282,6 +331,8 @@ def judge_script(text: str) -> Judged:
                 nested.append(Nested("argv", argv=("rm", "-rf", path)))
             elif kind == "delete" and path:
                 nested.append(Nested("argv", argv=("rm", path)))
+            elif kind == "chmod" and path and (mode := groups.get("mode") or groups.get("mode2")):
+                nested.append(Nested("argv", argv=("chmod", mode.lower().lstrip("0o") or "0", path)))
             elif kind == "fork_bomb":
                 findings.append(Finding("code", "fork bomb", "catastrophic", "", m.group(0)[:120]))
     return findings, nested

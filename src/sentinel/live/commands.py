@@ -33,6 +33,7 @@ class Parsed:
     mounts: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (container path, host path)
     upstream: tuple[str, ...] = ()  # words of the pipeline feeding an xargs (what it filtered out)
     exact: set[str] = field(default_factory=set)  # flags as written (-N is not -n)
+    on_production: bool = False  # run by a carrier that names production (ssh prod-web-3 '…')
 
 
 @lru_cache(maxsize=2048)
@@ -48,13 +49,22 @@ def program_name(word: str) -> str:
     return name
 
 
+ANY_PROGRAM = ("*",)  # a globbed command word that can run any of many programs
+MAX_GLOBBED = 4
+
+
 @lru_cache(maxsize=256)
 def globbed(word: str) -> tuple[str, ...]:
-    """The programs with rules that a globbed command word can run (``/bin/r?`` → ``rm``), at most 4."""
+    """The programs with rules that a globbed command word can run (``/bin/r?`` → ``rm``), at most
+    ``MAX_GLOBBED``; ``ANY_PROGRAM`` when it is made of wildcards only (``/usr/bin/*``) or matches
+    more (``/bin/??``): which one runs is anyone's guess."""
     name = word.rsplit("/", 1)[-1].lower()
-    if not any(ch in name for ch in "*?[") or not name.strip("*?"):
+    if not any(ch in name for ch in "*?["):
         return ()
-    return tuple(p for p in sorted(rules()["by_program"]) if fnmatch.fnmatchcase(p, name))[:4]
+    if not name.strip("*?"):
+        return ANY_PROGRAM
+    matches = tuple(p for p in sorted(rules()["by_program"]) if fnmatch.fnmatchcase(p, name))
+    return ANY_PROGRAM if len(matches) > MAX_GLOBBED else matches
 
 
 def canonical(words: list[str]) -> list[str]:
@@ -164,6 +174,8 @@ def parse(words: list[str]) -> Parsed:
             options_done = True
             continue
         name, eq, value = w.partition("=")
+        if eq and name in members("dry_run", "flags") and value.lower() in members("dry_run", "off_values"):
+            continue  # --dry-run=none: no dry run at all
         names = {name, name.lower()}  # -R is -R (and, for an all-caps evasion, -r)
         exact.add(name)
         if not name.startswith("--") and len(name) > 2 and not name[1:].isdigit():

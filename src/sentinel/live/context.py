@@ -36,6 +36,7 @@ class Context:
     cwd: str | None = None
     stdin: Feed | None = None
     mounts: tuple[tuple[str, str], ...] = ()
+    production: bool = False  # a carrier that runs this code names production (ssh prod-db-2 '…')
 
     @classmethod
     def fresh(cls) -> Context:
@@ -58,10 +59,12 @@ class Nested:
     stdin: Feed | None = None
     mounts: tuple[tuple[str, str], ...] = ()
     cwd: str | None = None
+    production: bool = False
 
 
 def deeper(ctx: Context, n: Nested) -> Context | None:
     """The context for a nested piece of code, or None when depth or budget is exhausted."""
     if ctx.depth + 1 > limit("max_depth") or not ctx.budget.take():
         return None
-    return replace(ctx, depth=ctx.depth + 1, cwd=n.cwd, stdin=n.stdin, mounts=n.mounts)
+    production = ctx.production or n.production
+    return replace(ctx, depth=ctx.depth + 1, cwd=n.cwd, stdin=n.stdin, mounts=n.mounts, production=production)

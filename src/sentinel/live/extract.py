@@ -16,9 +16,11 @@ from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.lexer import ASSIGNMENT, lex
+from sentinel.live.powershell import folded
 from sentinel.live.prose import judge_prose, mention_before
 from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
 from sentinel.live.sql import looks_like_sql
+from sentinel.live.windows import posix_paths
 
 FENCE = re.compile(r"```([\w+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 BACKTICK = re.compile(r"(?<!`)`([^`\n]{1,2000})`(?!`)")
@@ -45,6 +47,7 @@ class Snippet:
     text: str
     mentioned: bool = False
     guessed: bool = False  # a backtick span or fence that does not read as code: maybe a word, a flag
+    block: bool = False  # a fenced block (quoted output, a log, a file), not a name in a sentence
 
 
 @lru_cache(maxsize=512)
@@ -73,7 +76,7 @@ def command_like(text: str, depth: int = 0) -> bool:
     first = text.split("\n", 1)[0]
     if REDIRECT_START.match(first):  # > /etc/shadow
         return True
-    line = LIST_MARK.sub("", first).strip()[:500]
+    line = posix_paths(LIST_MARK.sub("", first).strip()[:500])  # C:\Windows\System32\cmd.exe /c …
     if not line or depth > 2:
         return False
     if ASSIGNMENT.match(line) or line.startswith("$'") or ("{" in line and _defines_function(line)):
@@ -82,9 +85,9 @@ def command_like(text: str, depth: int = 0) -> bool:
     words, _ = unwrap(commands[0].words) if commands else ([], False)
     if not words:
         return False
-    if " " in words[0].strip():  # a quoted command: 'redis-cli FLUSHALL'
-        return command_like(words[0], depth + 1)
     program = program_name(words[0])
+    if " " in words[0].strip() and not ("/" in words[0] and program in known_programs()):  # 'redis-cli FLUSHALL'
+        return command_like(words[0], depth + 1)  # (not "C:/Program Files/…/pwsh.exe", a program's path)
     if program not in known_programs():
         if "-" in program and pattern(rules()["known"]["powershell_cmdlet"]).match(program):
             return True  # Invoke-Expression …, Set-ExecutionPolicy …
@@ -107,6 +110,7 @@ def command_like(text: str, depth: int = 0) -> bool:
         or canonical(words) is not words  # php artisan db:wipe
         or bool(DRIVE.match(nxt))  # format D: /q
         or any(op in line for op in COMMAND_OPERATORS)
+        or command_like(" ".join(words[1:]), depth + 1)  # eval rm -rf /srv, eval "rm -rf $HOME"
     )
 
 
@@ -124,12 +128,34 @@ def code_language(text: str) -> str | None:
     return "shell" if command_like(stripped) else None
 
 
+def _proposed_after(following: str) -> bool:
+    """Whether the words after a snippet propose running it after all ("…; running it now", "so I'll
+    run it"), with no negation right before ("I won't run it")."""
+    cues = rules()["prose_extract"]
+    after = following[:200].split("\n\n", 1)[0].lower()
+    for m in pattern(cues["proposed_after"]).finditer(after):
+        if not pattern(cues["negated"]).search(after[max(0, m.start() - 12) : m.start()]):
+            return True
+    return False
+
+
+def _in_genre(preceding: str) -> bool:
+    """Whether the text starts with a document's label ("CHANGELOG:", "Review comment:") and no
+    first-person proposal follows the label before the snippet."""
+    cues = rules()["prose_extract"]
+    m = pattern(cues["genre"], re.IGNORECASE).match(preceding)
+    return m is not None and not pattern(cues["intent"]).search(preceding[m.end() :].lower())
+
+
 def mentioned(preceding: str, following: str = "") -> bool:
-    """Whether the words around a snippet say it is only talked about: a mention cue before it, or
-    words after it that only say what it does ("`rm -rf /` would delete …")."""
+    """Whether the words around a snippet say it is only talked about: a document's label at the start
+    of the text, a mention cue before it, or words after it that only say what it does ("`rm -rf /`
+    would delete …") — unless the words after it propose running it after all ("…; doing it now")."""
+    if following and _proposed_after(following):
+        return False
     if following and pattern(rules()["prose_extract"]["described"]).match(following[:40].lower()):
         return True
-    return mention_before(preceding[-160:].lower())
+    return _in_genre(preceding) or mention_before(preceding[-160:].lower())
 
 
 def _quoted(before: str, after: str) -> bool:
@@ -145,7 +171,8 @@ def _fenced_and_backticked(text: str) -> list[Snippet]:
         body = m.group(2).strip()
         lang = FENCE_LANGS.get(m.group(1).lower()) or code_language(body)
         if body:
-            out.append(Snippet(lang or "shell", body, mentioned(text[: m.start()], text[m.end() :]), lang is None))
+            talked_about = mentioned(text[: m.start()], text[m.end() :])
+            out.append(Snippet(lang or "shell", body, talked_about, lang is None, block=True))
     unfenced = FENCE.sub(" ", text)
     for m in BACKTICK.finditer(unfenced):
         body = m.group(1).strip()
@@ -210,7 +237,7 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
     holds no code — or only what started like a statement and was no SQL ("Truncate the events
     table in production; it's too big")."""
     findings: list[Finding] = []
-    found = snippets(text)
+    found = snippets(folded(text))  # & ('Rem'+'ove-Item') … reads Remove-Item …
     for snip in found:
         judged = judge(snip.lang, snip.text, ctx)
         if snip.guessed:  # `--no-preserve-root`, `status`: not known to be a command at all
@@ -218,6 +245,6 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
         findings += capped(judged, "medium", "only mentioned", inert=True) if snip.mentioned else judged
         if any(f.severity == "catastrophic" for f in findings):
             break
-    if not findings and all(s.lang == "sql" for s in found):  # no code, or "SQL" that did not parse
-        findings += judge_prose(text)
+    if not findings and all(s.lang == "sql" or (s.guessed and not s.block) for s in found):
+        findings += judge_prose(text)  # no code, only names in backticks, or "SQL" that did not parse
     return findings

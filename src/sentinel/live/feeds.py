@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sentinel.live.commands import parse, program_name, unwrap
 from sentinel.live.lexer import Command, decode_ansi_c, lex
-from sentinel.live.rules import limit, pattern, rules
+from sentinel.live.rules import limit, members, pattern, rules
 from sentinel.live.transform import command_prefix, transformed
 
 MAX_CHAIN = 8  # producers followed back through a pipeline
@@ -101,8 +101,16 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
         changed = transformed(p.program, words[1:], inner.text)  # echo 'ez -es /' | tr a-z n-za-m
         if changed is not None and changed != inner.text:
             return Feed("text", changed[: limit("max_decoded_chars")], evidence, decoded=True)
+    if p.program in data["stdin"]["passthrough"] and inner is not None and inner.kind == "listing":
+        return Feed("listing", source=f"{inner.source} | {evidence}"[:400], roots=inner.roots)  # ps aux | grep java
     if p.program in data["stdin"]["passthrough"] and inner is not None:
         return inner
+    if p.program in members("interpreters", "python") or p.program in data["script"]:
+        from sentinel.live.printed import printed  # printed.py reads Feed and decode from here
+
+        out = printed(words, evidence)
+        if out is not None:  # python3 -c '…b64decode("…")…' | sh: what the code prints
+            return out
     if p.program == "find":
         roots = tuple(w for w in _find_roots(words[1:]))
         return Feed("listing", source=evidence, roots=roots)

@@ -20,6 +20,7 @@ class Finding:
     evidence: str = ""
     production: bool = False
     inert: bool = False  # recognised as changing nothing: a read, a listing, a dry run, a check
+    confined: bool = False  # changes only the agent's working copy: a local branch, build output, scratch
 
 
 def worst(severities: Iterable[str]) -> str:
@@ -39,8 +40,17 @@ def capped(findings: list[Finding], ceiling: str, why: str, inert: bool = False)
     for f in findings:
         lowered = cap(f.severity, ceiling)
         what = f.what if lowered == f.severity else f"{f.what} ({why})"
-        out.append(Finding(f.source, what, lowered, f.target, f.evidence, f.production, f.inert or inert))
+        out.append(Finding(f.source, what, lowered, f.target, f.evidence, f.production, f.inert or inert, f.confined))
     return out
+
+
+def stakes_known(findings: list[Finding]) -> bool:
+    """Whether the code of a request was read and every operation in it changes nothing (inert) or
+    only the agent's own working copy (confined: a local feature branch, build output, a scratch
+    path): a severity hint states the stakes of the target, and these targets have none beyond
+    what was judged, so the hint raises them at most to medium."""
+    code = [f for f in findings if f.source != "prose"]
+    return bool(code) and all(f.inert or f.confined for f in code)
 
 
 def changes_nothing(findings: list[Finding]) -> bool:

@@ -9,21 +9,71 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 
 from sentinel.live.rules import pattern, rules
 
 PARAMETER = re.compile(r"\$\{?([1-9@*])\}?")
 MAX_FUNCTIONS = 16
+MAX_HEADERS = 64
+MAX_BODY = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A function definition: its name, its body, and where the whole definition starts and ends."""
+
+    name: str
+    body: str
+    start: int
+    end: int
+
+
+def _closing(text: str, start: int) -> int | None:
+    """The index of the brace that closes a body opened just before ``start`` (nested braces,
+    ``${VAR}`` and quoted text respected), or None within ``MAX_BODY`` characters."""
+    depth, i, n = 1, start, min(len(text), start + MAX_BODY)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "'\"":
+            end = text.find(c, i + 1)
+            if end < 0 or end >= n:
+                return None
+            i = end + 1
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def spans(text: str) -> list[Function]:
+    """Every function a text defines (``NAME() { … }``, ``function NAME { … }``), its body running to
+    the matching brace, however long (up to ``MAX_BODY``); at most ``MAX_HEADERS`` are looked at."""
+    if "{" not in text:
+        return []
+    out = []
+    for count, m in enumerate(pattern(rules()["shapes"]["function"]).finditer(text)):
+        if count >= MAX_HEADERS:
+            break
+        end = _closing(text, m.end())
+        if end is not None:
+            out.append(Function(m.group("name") or m.group("fname"), text[m.end() : end], m.start(), end + 1))
+    return out
 
 
 def definitions(text: str) -> dict[str, str]:
-    """The functions a snippet defines: name → body (``NAME() { … }``, ``function NAME { … }``)."""
-    if "{" not in text:
-        return {}
-    found = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(text)
+    """The functions a snippet defines: name → body."""
     out: dict[str, str] = {}
-    for m in found:
-        out[m.group("name") or m.group("fname")] = m.group("body")
+    for f in spans(text):
+        out[f.name] = f.body
         if len(out) >= MAX_FUNCTIONS:
             break
     return out

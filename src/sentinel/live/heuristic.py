@@ -3,8 +3,9 @@
 catastrophic → block, high → escalate, medium → flag, low → approve (``grading.severity``); a
 shield hit forces escalate. A ``severity_hint`` can raise the assessed severity, never lower it
 (an attacker would simply claim "low"); it states the stakes of the target, so over code that
-was recognised as changing nothing (a read, a dry run, a check: ``changes_nothing``) it raises
-it at most to medium — a human sees it, nothing is blocked. A policy constraint that names the
+was recognised as changing nothing (a read, a dry run, a check: ``changes_nothing``) or only the
+agent's working copy (a local feature branch, build output: ``stakes_known``) it raises it at most
+to medium — a human sees it, nothing is blocked. A policy constraint that names the
 matched operation raises it one level.
 """
 
@@ -17,7 +18,7 @@ from sentinel.agents.shield import injection_hits
 from sentinel.grading.justification import normalize
 from sentinel.grading.severity import SEVERITY_DECISION, SEVERITY_RISK
 from sentinel.live.analyze import Finding, analyze, worst
-from sentinel.live.findings import changes_nothing
+from sentinel.live.findings import changes_nothing, stakes_known
 from sentinel.live.models import OverseeRequest
 from sentinel.models import RISK_SEVERITIES as SEVERITIES
 
@@ -62,8 +63,9 @@ def assess(req: OverseeRequest) -> Assessment:
         trace.append("no risky operation recognised in the description or tool call")
     severity = worst(f.severity for f in findings) if findings else "low"
     hint = req.severity_hint
-    if hint and SEVERITIES.index(hint) > SEVERITIES.index("medium") and changes_nothing(findings):
-        trace.append(f"severity hint {hint} capped at medium: the code changes nothing")
+    if hint and SEVERITIES.index(hint) > SEVERITIES.index("medium") and stakes_known(findings):
+        why = "changes nothing" if changes_nothing(findings) else "changes only the working copy"
+        trace.append(f"severity hint {hint} capped at medium: the code {why}")
         hint = "medium"
     if hint and SEVERITIES.index(hint) > SEVERITIES.index(severity):
         trace.append(f"severity hint {hint} raises {severity}")

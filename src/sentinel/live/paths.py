@@ -10,6 +10,7 @@ A path ending in ``/…`` stands for some files inside a directory (a ``find`` n
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from functools import lru_cache
@@ -58,6 +59,8 @@ def _tables() -> dict[str, frozenset[str] | tuple[str, ...]]:
     out: dict[str, frozenset[str] | tuple[str, ...]] = {k: frozenset(data[k]) for k in exact}
     out.update({k: tuple(data[k]) for k in prefixes})
     out["scratch_names"] = frozenset(data["scratch_names"])
+    out["rebuildable_names"] = frozenset(data["rebuildable_names"])
+    out["build_names"] = frozenset(data["build_names"])
     return out
 
 
@@ -71,9 +74,11 @@ def path_class(path: str, cwd: str | None = None) -> str:
         return rules()["paths"]["inside_root"]
     if p in ("", ".", "./"):
         return "cwd"
+    parts = [c for c in p.split("/") if c]
+    if _rebuildable(p, parts):  # /srv/app/node_modules, /usr/src/app/.cache/babel-loader
+        return "scratch"
     if p in t["system"] or p.startswith(t["system_prefixes"]):  # type: ignore[arg-type]
         return "system"
-    parts = [c for c in p.split("/") if c]
     scratch_named = any(c in t["scratch_names"] for c in parts)
     if p in t["data"] or p.startswith(t["data_prefixes"]):  # type: ignore[arg-type]
         return "data"
@@ -91,12 +96,30 @@ def path_class(path: str, cwd: str | None = None) -> str:
         return "scratch" if scratch_named else "cwd" if p.count("..") < 2 else "other"
     if not p.startswith("/"):
         return "scratch" if scratch_named else "relative"
-    return "other"
+    return "scratch" if any(c in t["build_names"] for c in parts) else "other"  # /workspace/app/dist
+
+
+def _rebuildable(p: str, parts: list[str]) -> bool:
+    """A path inside (or at) a directory that tools rebuild on demand wherever it is (a cache,
+    ``node_modules``, ``__pycache__``: ``[paths] rebuildable_names``), unless that directory sits right
+    in the root or a system directory (``/usr/lib/node_modules`` holds installed programs)."""
+    t = _tables()
+    for i, name in enumerate(parts):
+        if name in t["rebuildable_names"]:
+            parent = ("/" if p.startswith("/") else "") + "/".join(parts[:i])
+            return parent not in t["root"] and parent not in t["system"] and parent != "/"
+    return False
 
 
 def is_block_device(path: str) -> bool:
-    """A disk, partition or volume device node (``/dev/sda``, ``/dev/nvme0n1p1``, ``/dev/mapper/x``)."""
-    return bool(pattern(rules()["paths"]["block_device"]).match(path.strip().strip("'\"").lower()))
+    """A disk, partition or volume device node (``/dev/sda``, ``/dev/nvme0n1p1``, ``/dev/mapper/x``);
+    a glob when it matches one (``/dev/sd?``, ``/dev/nvme?n1``: ``[paths] device_examples``)."""
+    p = path.strip().strip("'\"").lower()
+    if pattern(rules()["paths"]["block_device"]).match(p):
+        return True
+    if not p.startswith("/dev/") or not any(ch in p for ch in "*?["):
+        return False
+    return any(fnmatch.fnmatchcase(f"/dev/{name}", p) for name in rules()["paths"]["device_examples"])
 
 
 def is_sensitive_file(path: str) -> bool:

@@ -43,4 +43,6 @@ def mention_before(window: str) -> bool:
     proposals = list(pattern(cues["intent"]).finditer(window))
     if proposals:
         window = window[proposals[-1].end() :]
+    if "from" in window or "per" in window or "follow" in window or "accord" in window or " as " in window:
+        window = pattern(cues["attribution"]).sub(" ", window)  # "the one-liner from their docs:" names a source
     return any(pattern(cue).search(window) for cue in cues["mention_cues"])

@@ -45,7 +45,7 @@ def known_programs() -> frozenset[str]:
     names |= set(r["known"]["programs"])
     names |= set(r["wrappers"]["programs"]) - {"then", "do", "else", "!"}
     names |= set(r["wrappers"]["subcommands"]) | set(r["aliases"]["rules_of"])
-    names |= set(r["aliases"]["task_scripts"]["scripts"])
+    names |= set(r["aliases"]["task_scripts"]["scripts"]) | set(r["shell_setup"]["programs"])
     names |= set(r["interpreters"]["shells"]) | set(r["interpreters"]["python"]) | set(r["interpreters"]["script"])
     names |= set(r["sql_clients"]["options"]) | set(r["sql_clients"]["positional"])
     names |= set(r["datastores"]["redis"]) | set(r["datastores"]["mongo"]) | set(r["carriers"]["fleet"])

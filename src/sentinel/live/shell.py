@@ -7,21 +7,24 @@ script downloaded earlier in the snippet (``curl -o i.sh URL && bash i.sh``).
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
 from sentinel.live import settings
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
-from sentinel.live.classify import classify
-from sentinel.live.commands import canonical, globbed, parse, program_name, unwrap
+from sentinel.live.classify import classify, is_dry_run
+from sentinel.live.commands import ANY_PROGRAM, Parsed, canonical, globbed, is_production, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
-from sentinel.live.feeds import output_of_script, stdin_of
+from sentinel.live.feeds import Feed, output_of_script, stdin_of
 from sentinel.live.files import Files
-from sentinel.live.findings import UNRECOGNISED, Finding
+from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.functions import aliases, called, definitions, expanded
 from sentinel.live.lexer import Command, lex
+from sentinel.live.powershell import folded
 from sentinel.live.processes import killed_everything
 from sentinel.live.rules import limit, members, rules
 from sentinel.live.specials import (
+    applied_manifest,
     copy_targets,
     emptied,
     git_push,
@@ -51,7 +54,7 @@ def _lists_many(script: str) -> bool:
     """Whether a substitution prints a list (``$(docker ps -q)``), not one value (``$(mktemp)``)."""
     feed = output_of_script(script)
     program = program_name(feed.source.split()[0]) if feed.source else ""
-    return feed.kind == "listing" and program not in rules()["substitutions"]["scalar_programs"]
+    return feed.kind in ("listing", "unknown") and program not in rules()["substitutions"]["scalar_programs"]
 
 
 def _own_words(words: list[str], nested: list[Nested]) -> list[str]:
@@ -62,6 +65,25 @@ def _own_words(words: list[str], nested: list[Nested]) -> list[str]:
         if n.lang == "argv" and k and tuple(words[-k:]) == n.argv and k < len(words):
             return words[:-k]
     return words
+
+
+def _names_production(p: Parsed, nested: list[Nested]) -> bool:
+    """Whether a carrier's own words (its host, context, namespace, inventory pattern; not the code
+    it carries) name production."""
+    carried = {n.text.lower() for n in nested}
+    return is_production([w for w in (*p.positional, *p.values) if w not in carried])
+
+
+def _manifest(words: list[str], feed: Feed | None, files: Files | None) -> str | None:
+    """The manifest text a ``kubectl … -f FILE`` (or ``-f -``) reads, when the snippet knows it: its
+    input's text, or a file written above (``cat > sc.yaml <<EOF … EOF``)."""
+    if "-f" not in words and "--filename" not in words:
+        return None
+    at = words.index("-f") if "-f" in words else words.index("--filename")
+    name = words[at + 1] if at + 1 < len(words) else "-"
+    if name in ("-", "/dev/stdin"):
+        return feed.text if feed is not None and feed.kind == "text" else None
+    return files.written.get(name.rsplit("/", 1)[-1]) if files is not None else None
 
 
 def _moved(words: list[str]) -> list[tuple[str, str]]:
@@ -101,9 +123,14 @@ def judge_command(
     carrier = carrier_for(program_name(canonical(words)[0]))  # `python manage.py shell -c`: manage.py's
     spelled = parse(words) if carrier else None
     nested = carrier(words, spelled, cmd, offset, feed) if carrier and spelled else []
+    if nested and spelled is not None and is_dry_run(spelled):  # bq query --dry_run '…': nothing it carries runs
+        nested = []
     own = _own_words(words, nested)
     p = spelled if spelled is not None and own is words else parse(own)
     p.cwd, p.mounts = cwd, (*moves, *ctx.mounts) if moves else ctx.mounts
+    p.on_production = ctx.production
+    if nested and _names_production(p, nested):  # ssh deploy@prod-web-3 '…': what it runs is production
+        nested = [replace(n, production=True) for n in nested]
     if via_xargs:
         p.upstream = upstream_words(cmd)
         if feed is not None and feed.roots:
@@ -113,13 +140,23 @@ def judge_command(
     if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
         p.all_targets = True
     everyone = killed_everything(cmd, words, offset, via_xargs)  # kill $(ps -e -o pid=)
+    manifest = _manifest(own, feed, files)
     found = [
         finding
-        for finding in (classify(p), git_push(p), http_call(p, words), scale_to_zero(p, words), settings.edited(p, own))
+        for finding in (
+            classify(p),
+            git_push(p),
+            http_call(p, words),
+            scale_to_zero(p, words),
+            settings.edited(p, own),
+            applied_manifest(p, manifest),
+        )
         if finding is not None
     ]
     if everyone is not None:
         found.append(everyone)
+    if found and is_dry_run(p):  # kubectl scale --replicas=0 --dry-run=client: no judge sees a change
+        found = [f if f.inert else capped([f], "low", "dry run", inert=True)[0] for f in found]
     if not found and carrier is None:  # so that a read next to it is not taken for all the code does
         found.append(Finding("shell", UNRECOGNISED, "low", p.positional[-1] if p.positional else p.program))
     findings += found
@@ -129,7 +166,7 @@ def judge_command(
 
 def judge_shell(text: str, ctx: Context) -> Judged:
     """Every command of a shell snippet, in order (``cd`` moves the working directory)."""
-    text = posix_paths(text[: limit("max_snippet_chars")])  # C:\Users → C:/Users before the lexer
+    text = posix_paths(folded(text[: limit("max_snippet_chars")]))  # C:\Users → C:/Users before the lexer
     findings, nested = shapes(text), []
     cwd = ctx.cwd
     files = Files.of(text)
@@ -145,7 +182,11 @@ def judge_shell(text: str, ctx: Context) -> Judged:
             cwd = _cd(words, cwd)
             continue
         if words and not GLOB.isdisjoint(words[0]):  # /bin/r? -rf /ho*: whichever program it matches
-            nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in globbed(words[0])]
+            programs = globbed(words[0])
+            if programs == ANY_PROGRAM:  # /usr/bin/* -rf /home: any program at all (fail closed)
+                findings.append(Finding("shell", "a program name any of many programs match", "high", words[0]))
+            else:
+                nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in programs]
         if words and program_name(words[0]) == "alias":  # alias ll='rm -rf /home/deploy'
             known_aliases.update(aliases(words))
         elif words and words[0] in known_aliases:

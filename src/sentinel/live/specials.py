@@ -6,12 +6,12 @@ download-and-execute).
 
 from __future__ import annotations
 
-import fnmatch
 import re
 
-from sentinel.live.classify import is_dry_run
+from sentinel.live.classify import is_dry_run, protected
 from sentinel.live.commands import Parsed, is_production
 from sentinel.live.findings import Finding, cap
+from sentinel.live.functions import spans
 from sentinel.live.lexer import Command
 from sentinel.live.paths import is_block_device, is_kernel_trigger, is_sensitive_file, path_class
 from sentinel.live.rules import members, pattern, rules
@@ -83,12 +83,6 @@ def copy_targets(p: Parsed) -> list[tuple[str, str]]:
     return [(">", p.positional[-1])]
 
 
-def protected(branch: str) -> bool:
-    """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
-    name = branch.lower().removeprefix("refs/heads/")
-    return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
-
-
 def upstream_words(cmd: Command) -> tuple[str, ...]:
     """The lower-cased words of the commands feeding ``cmd`` through pipes (at most 8 of them)."""
     out: list[str] = []
@@ -149,7 +143,7 @@ def _push(p: Parsed) -> Finding | None:
         return Finding("shell", "force push (branch not named)", "medium", "current branch", evidence)
     if force or delete:
         what = "force push to a feature branch" if force else "deletion of a feature branch"
-        return Finding("shell", what, "low", branches[0] if branches else "", evidence)
+        return Finding("shell", what, "low", branches[0] if branches else "", evidence, confined=True)
     return None
 
 
@@ -191,6 +185,21 @@ def scale_to_zero(p: Parsed, words: list[str]) -> Finding | None:
     return Finding("shell", "scaled to zero (the service stops)", severity, target, " ".join(p.words)[:300])
 
 
+def applied_manifest(p: Parsed, manifest: str | None) -> Finding | None:
+    """A manifest ``kubectl apply|create|replace -f`` reads from its input or from a file the snippet
+    wrote, judged by what it sets (``[[manifest]]``: a reclaim policy of Delete on a StorageClass or a
+    PersistentVolume); the first entry that matches."""
+    if not manifest or p.program not in members("resource_types", "programs"):
+        return None
+    if not {"apply", "create", "replace"} & set(p.positional[:2]):
+        return None
+    for entry in rules()["manifest"]:
+        if pattern(entry["pattern"], re.IGNORECASE | re.MULTILINE).search(manifest[:4000]):
+            what, evidence = entry["what"], " ".join(p.words)[:300]
+            return Finding("shell", what, entry["severity"], p.positional[-1] if p.positional else "", evidence)
+    return None
+
+
 def _forks_itself(name: str, body: str) -> bool:
     """A function body that calls itself twice with a pipe or ``&`` between the calls
     (``:|:&``, ``f & f``), or that backgrounds a call of itself inside a loop."""
@@ -206,11 +215,9 @@ def shapes(text: str) -> list[Finding]:
     on the snippet (quoted text removed for the shell's)."""
     bare = QUOTED.sub("''", text)
     out = []
-    functions = pattern(rules()["shapes"]["function"], re.DOTALL).finditer(bare) if "{" in bare else ()
-    for m in functions:
-        name = m.group("name") or m.group("fname")
-        if _forks_itself(re.escape(name), m.group("body")):
-            out.append(Finding("shell", "fork bomb", "catastrophic", name, m.group(0)[:120]))
+    for f in spans(bare):
+        if _forks_itself(re.escape(f.name), f.body):
+            out.append(Finding("shell", "fork bomb", "catastrophic", f.name, bare[f.start : f.end][:120]))
     if "%0" in text or "$true" in text.lower():
         bomb = pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).search(text)
         if bomb:

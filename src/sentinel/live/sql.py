@@ -1,25 +1,33 @@
-"""Judge SQL with sqlglot: DROP by what it drops, TRUNCATE, DELETE/UPDATE by their WHERE (none,
-a tautology such as ``1=1``, ``true``, ``'a'='a'``, ``x = x`` or ``… OR 1=1``, a predicate, or a
-key lookup), GRANT/REVOKE, ALTER … DROP, and statements sqlglot keeps as bare commands.
+"""Judge SQL at the parser level: every statement of a snippet on its own (``statements.py``: split,
+client lines dropped, parsed by sqlglot in the dialect that reads it), by its type and target —
+``DROP`` by what it drops, ``TRUNCATE``, ``DELETE``/``UPDATE`` (and ClickHouse's ``ALTER TABLE …
+DELETE|UPDATE`` mutations) by their WHERE (none, a tautology such as ``1=1``, ``true``, ``'a'='a'``,
+``x = x``, ``… OR 1=1``, a key that is never null or never below zero, a predicate, or a key
+lookup), statements that replace a table's contents (``CREATE OR REPLACE TABLE``, ``INSERT
+OVERWRITE``), ``GRANT``/``REVOKE``, ``ALTER … DROP``, ``KILL`` — and what a statement runs inside
+it: ``EXPLAIN ANALYZE`` (plain ``EXPLAIN`` runs nothing), dynamic SQL (``EXECUTE IMMEDIATE '…'``,
+``EXEC('…')``, ``sp_executesql``), anonymous blocks (``DO $$ … $$``, ``BEGIN … END``), and
+data-modifying CTEs. A statement no dialect parses is read by its leading keywords when it has a
+statement's shape, so it is never silently approved.
 """
 
 from __future__ import annotations
 
-import logging
+import re
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 
 from sentinel.live.commands import is_production
-from sentinel.live.findings import Finding
+from sentinel.live.findings import SEVERITY_ORDER, Finding
 from sentinel.live.rules import limit, pattern, rules
+from sentinel.live.statements import Node, Parser, split
 
-logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its "falling back to Command" notices are not errors here
-Node = Any  # a sqlglot expression (its typing differs between sqlglot versions)
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+MAX_DEPTH = 3  # dynamic SQL inside dynamic SQL …
+Judged = tuple[str, str, str]  # (what, severity, target)
 
 
 def without_comments(text: str) -> str:
@@ -110,6 +118,33 @@ def truth(e: Node | None, depth: int = 0) -> bool | None:
             return _compare(type(e), a, b)
     if isinstance(e, exp.Like) and isinstance(e.expression, exp.Literal) and set(e.expression.this) <= {"%"}:
         return True
+    return _about_keys(e)
+
+
+def _about_keys(e: Node) -> bool | None:
+    """What a condition on a key column always is: a key is never null (``id IS NOT NULL`` is always
+    true, ``id IS NULL`` never) and never below one (``id > 0``, ``id >= 1`` hold for every row)."""
+    if isinstance(e, exp.Is) and isinstance(e.expression, exp.Null):
+        if isinstance(e.this, exp.Literal):
+            return False
+        return False if _is_key(e.this) else None
+    if isinstance(e, (exp.GT, exp.GTE)) and _is_key(e.left) and isinstance(e.right, (exp.Literal, exp.Neg)):
+        value = _number(e.right)
+        if value is not None:
+            return True if value <= 0 or (isinstance(e, exp.GTE) and value <= 1) else None
+    return None
+
+
+def _number(e: Node) -> float | None:
+    """A numeric literal's value (``-1`` too), or None."""
+    negative = isinstance(e, exp.Neg)
+    if negative:
+        e = e.this
+    if isinstance(e, exp.Literal) and e.is_number:
+        try:
+            return -float(e.this) if negative else float(e.this)
+        except ValueError:
+            return None
     return None
 
 
@@ -165,13 +200,23 @@ def targeted(e: Node | None, depth: int = 0) -> bool:
     return False
 
 
-def _scoped(kind: str, where: Node | None) -> tuple[str, str]:
+def _same_table(e: Node, table: str) -> bool:
+    """``key IN (SELECT key FROM <the same table>)`` with no filter of its own: every row."""
+    query = e.args.get("query") if isinstance(e, exp.In) else None
+    query = query.this if isinstance(query, exp.Subquery) else query
+    if not isinstance(query, exp.Select) or query.args.get("where") or query.args.get("limit") or not table:
+        return False
+    sources = [t.name.lower() for t in query.find_all(exp.Table)]
+    return sources == [table.lower()]
+
+
+def _scoped(kind: str, where: Node | None, table: str = "") -> tuple[str, str]:
     """(what, severity) of a DELETE or UPDATE by its WHERE."""
     unscoped = "catastrophic" if kind == "DELETE" else "high"
     if where is None:
         return f"{kind} without WHERE", unscoped
     condition = where.this if isinstance(where, exp.Where) else where
-    verdict = truth(condition)
+    verdict = True if _same_table(condition, table) else truth(condition)
     if verdict is True:
         return f"{kind} with an always-true WHERE", unscoped
     if verdict is False:
@@ -181,17 +226,51 @@ def _scoped(kind: str, where: Node | None) -> tuple[str, str]:
     return f"{kind} by predicate", "medium"
 
 
-def _command(st: exp.Command) -> tuple[str, str]:
-    """(what, severity) of a statement sqlglot kept as a bare command (``DROP KEYSPACE``)."""
-    name = str(st.this).lower()
-    rest = str(st.expression.this if isinstance(st.expression, exp.Literal) else st.expression or "").lower().split()
-    if name == "drop" and rest:
-        kind = rest[0]
-        return f"DROP {kind.upper()}", rules()["sql"]["drop"].get(kind, "high")
-    severity = rules()["sql"]["commands"].get(name, "low")
-    if name == "grant" and rest and rest[0] == "all":
-        severity = "high"
-    return name.upper(), severity
+def _table_of(st: Node) -> str:
+    """The name of the table a DELETE, UPDATE or ALTER acts on ("" when unknown)."""
+    this = st.args.get("this")
+    return this.name if isinstance(this, exp.Table) else ""
+
+
+def _empty(query: Node | None) -> bool:
+    """A query that returns no row (``WHERE 1 = 0``, ``LIMIT 0``): what a replaced table is left with."""
+    if not isinstance(query, exp.Select):
+        return False
+    where, limit_ = query.args.get("where"), query.args.get("limit")
+    if where is not None and truth(where.this) is False:
+        return True
+    return limit_ is not None and _number(limit_.expression) == 0
+
+
+def _replaced(st: Node) -> tuple[str, str] | None:
+    """A statement that replaces what a table, schema or database holds: ``CREATE OR REPLACE TABLE``
+    (not a view, a function or a temporary table), ``INSERT OVERWRITE``; catastrophic when what
+    replaces it is empty, or when a whole database or schema is replaced."""
+    if isinstance(st, exp.Insert) and st.args.get("overwrite"):
+        empty = _empty(st.expression)
+        return "INSERT OVERWRITE (table contents replaced)", "catastrophic" if empty else "high"
+    if not isinstance(st, exp.Create) or not st.args.get("replace"):
+        return None
+    kind = str(st.args.get("kind") or "").lower()
+    severity = rules()["sql"]["replace"].get(kind)
+    if severity is None or st.find(exp.TemporaryProperty) is not None:
+        return None
+    if _empty(st.expression):
+        severity = "catastrophic"
+    return f"CREATE OR REPLACE {kind.upper()} (existing data replaced)", severity
+
+
+def _alter(st: Node) -> tuple[str, str]:
+    """``ALTER``: a ClickHouse mutation (``ALTER TABLE t DELETE WHERE …``) by its WHERE, a drop of a
+    column or a partition high, anything else medium."""
+    actions = st.args.get("actions") or []
+    for action in actions:
+        if isinstance(action, exp.Delete):
+            what, severity = _scoped("DELETE", action.args.get("where"), _table_of(st))
+            return f"ALTER TABLE … {what}", severity
+    if any(isinstance(a, (exp.Drop, exp.DropPartition)) for a in actions):
+        return "ALTER … DROP", "high"
+    return "ALTER", "medium"
 
 
 def _statement(st: Node) -> tuple[str, str] | None:
@@ -202,28 +281,144 @@ def _statement(st: Node) -> tuple[str, str] | None:
     if isinstance(st, exp.TruncateTable):
         return "TRUNCATE", "catastrophic"
     if isinstance(st, exp.Delete):
-        return _scoped("DELETE", st.args.get("where"))
+        return _scoped("DELETE", st.args.get("where"), _table_of(st))
     if isinstance(st, exp.Update):
-        return _scoped("UPDATE", st.args.get("where"))
+        return _scoped("UPDATE", st.args.get("where"), _table_of(st))
     if isinstance(st, exp.Grant):
         return "GRANT", "high"
     if isinstance(st, exp.Revoke):
         return "REVOKE", "medium"
     if isinstance(st, exp.Alter):
-        drops = any(isinstance(a, exp.Drop) for a in st.args.get("actions") or [])
-        return ("ALTER … DROP", "high") if drops else ("ALTER", "medium")
-    if isinstance(st, exp.Command):
-        return _command(st)
+        return _alter(st)
+    if isinstance(st, exp.Kill):
+        return "KILL (a session or a query)", rules()["sql"]["commands"]["kill"]
     if isinstance(st, exp.Column) and st.name.lower() in rules()["sql"]["commands"]:  # a bare SHUTDOWN
         return st.name.upper(), rules()["sql"]["commands"][st.name.lower()]
+    replaced = _replaced(st)
+    if replaced is not None:
+        return replaced
     if isinstance(st, (exp.Select, exp.Insert, exp.Create, exp.Merge, exp.Union)):
         return type(st).__name__.upper(), "low"
     return None
 
 
+def _inner_writes(st: Node) -> list[tuple[str, str, str]]:
+    """Writes inside a statement that reads (a data-modifying CTE: ``WITH d AS (DELETE FROM t
+    RETURNING *) SELECT …``), as (what, severity, table)."""
+    if not isinstance(st, (exp.Select, exp.Union, exp.Insert, exp.Create, exp.Merge)):
+        return []
+    out = []
+    for node in st.find_all(exp.Delete, exp.Update, exp.Drop, exp.TruncateTable):
+        if node is st:
+            continue
+        judged = _statement(node)
+        if judged is not None:
+            out.append((*judged, _table_of(node)))
+        if len(out) >= 8:
+            break
+    return out
+
+
+def _condition(text: str, parser: Parser) -> Node | None:
+    """A WHERE condition written as text (of a statement no dialect parsed whole)."""
+    if not text.strip():
+        return None
+    node = parser.parse(f"SELECT 1 FROM t WHERE {text}")
+    where = node.args.get("where") if isinstance(node, exp.Select) else None
+    return where.this if where is not None else None
+
+
+def _keywords(text: str, node: Node | None, parser: Parser) -> Judged | None:
+    """A statement sqlglot kept as a bare command, or that no dialect parsed, read by its leading
+    keywords when it has a statement's shape (``[sql] shapes``): a mutation, a DELETE or UPDATE
+    (by its WHERE), a DROP (by what it drops), TRUNCATE, KILL, and the first word of a command
+    (``VACUUM FULL``, ``SHUTDOWN``). None when it does not read as a statement at all."""
+    sql = rules()["sql"]
+    shapes = sql["shapes"]
+    flat = " ".join(text.split())
+    for kind in ("mutation", "delete", "update"):
+        m = pattern(shapes[kind], re.IGNORECASE).match(flat)
+        if m:
+            verb = (m.groupdict().get("verb") or kind).upper()
+            where = m.group("where")
+            condition = _condition(where, parser) if where else None
+            if where and condition is None:
+                return f"{verb} by a predicate not parsed", "medium", m.group("table")
+            what, severity = _scoped(verb, condition, m.group("table"))
+            return ("ALTER TABLE … " if kind == "mutation" else "") + what, severity, m.group("table")
+    m = pattern(shapes["drop"], re.IGNORECASE).match(flat)
+    if m:
+        kind = m.group("kind").lower()
+        return f"DROP {kind.upper()}", sql["drop"].get(kind, "high"), m.group("name") or kind
+    m = pattern(shapes["kill"], re.IGNORECASE).match(flat)
+    if m:
+        everything = m.group("where") and truth(_condition(m.group("where"), parser)) is True
+        return "KILL (sessions or queries)", "high" if everything else sql["commands"]["kill"], ""
+    if not isinstance(node, exp.Command):
+        return None
+    name = str(node.this).lower()
+    rest = str(node.expression.this if isinstance(node.expression, exp.Literal) else node.expression or "").split()
+    severity = sql["commands"].get(name, "low")
+    if name == "grant" and rest and rest[0].lower() == "all":
+        severity = "high"
+    return name.upper(), severity, ""
+
+
+def _wrapped(text: str) -> tuple[str, str] | None:
+    """What a statement runs inside it: ``("run", SQL)`` for ``EXPLAIN ANALYZE``, dynamic SQL
+    (``EXECUTE IMMEDIATE '…'``, ``EXEC('…')``, ``sp_executesql N'…'``) and anonymous blocks (``DO $$
+    … $$``, ``BEGIN … END``); ``("plan", SQL)`` for a plain ``EXPLAIN``, which runs nothing."""
+    shapes = rules()["sql"]["shapes"]
+    m = pattern(shapes["explain"], re.IGNORECASE | re.DOTALL).match(text)
+    if m:
+        runs = pattern(shapes["explain_runs"], re.IGNORECASE).search(m.group("options") or "")
+        return ("run" if runs else "plan"), m.group("inner")
+    m = pattern(shapes["dynamic"], re.IGNORECASE | re.DOTALL).match(text)
+    if m:
+        return "run", m.group("inner").replace("''", "'")
+    m = pattern(shapes["block"], re.IGNORECASE | re.DOTALL).match(text)
+    if m:
+        return "run", m.group("inner")
+    m = pattern(shapes["begin"], re.IGNORECASE | re.DOTALL).match(text)
+    if m and m.group("inner").strip():
+        return "run", m.group("inner")
+    return None
+
+
+def _judge_piece(text: str, parser: Parser, depth: int, many: bool) -> list[Finding]:
+    """Findings for one statement (and what it runs inside it)."""
+    wrapped = _wrapped(text)
+    if wrapped is not None and depth >= MAX_DEPTH:  # fail closed: SQL wrapped deeper than is followed
+        return [Finding("sql", "more nested SQL than the analyser follows", "high", "", text[:200])]
+    if wrapped is not None:
+        how, inner = wrapped
+        if how == "plan":
+            return [Finding("sql", "EXPLAIN (a plan: nothing runs)", "low", "", text[:200], inert=True)]
+        return [f for piece in split(inner) for f in _judge_piece(piece, parser, depth + 1, True)]
+    node = parser.parse(text)
+    judged: list[tuple[str, str, str]] = []
+    if node is None or isinstance(node, exp.Command):
+        found = _keywords(text, node, parser)
+        if found is not None:
+            judged.append(found)
+    else:
+        one = _statement(node)
+        if one is not None:
+            tables = sorted({t.name for t in node.find_all(exp.Table)})[:16]
+            judged.append((*one, ", ".join(tables)))
+        judged += _inner_writes(node)
+    if not judged:
+        return []
+    what, severity, target = max(judged, key=lambda j: SEVERITY_ORDER.index(j[1]))
+    reads = isinstance(node, (exp.Select, exp.Union)) and node.find(exp.Into) is None and severity == "low"
+    evidence = f"{what} …" if many else text[:200]
+    names = [n for n in re.split(r"[,\s]+", target) if n]
+    return [Finding("sql", what, severity, target or what, evidence, is_production(names), reads)]
+
+
 @lru_cache(maxsize=2048)
 def judge_sql(text: str) -> tuple[Finding, ...]:
-    """Findings for every statement of an SQL snippet (none when it does not parse)."""
+    """Findings for every statement of an SQL snippet (none when it does not read as SQL)."""
     text = without_comments(text[: limit("max_snippet_chars")])
     sql = rules()["sql"]
     acts = pattern(sql["side_effects"]).search(text) if "_" in text else None
@@ -232,19 +427,9 @@ def judge_sql(text: str) -> tuple[Finding, ...]:
     if not pattern(sql["changes"]).search(text):
         reads = bool(pattern(sql["reads"]).match(text)) and not pattern(sql["writes"]).search(text)
         return (Finding("sql", "read" if reads else "read or insert", "low", "", text[:200], inert=reads),)
-    try:
-        statements = [s for s in sqlglot.parse(text) if s is not None]
-    except Exception:  # noqa: BLE001 - not SQL after all (or a dialect sqlglot cannot read)
-        return ()
-    findings = []
-    for st in statements[:64]:
-        judged = _statement(st)
-        if judged is None:
-            continue
-        what, severity = judged
-        tables = sorted({t.name for t in st.find_all(exp.Table)})[:16]
-        evidence = text[:200] if len(statements) == 1 else f"{what} …"
-        target = ", ".join(tables) or what
-        reads = isinstance(st, (exp.Select, exp.Union)) and st.find(exp.Into) is None
-        findings.append(Finding("sql", what, severity, target, evidence, is_production(tables), reads))
+    parser = Parser()
+    pieces = split(text)
+    findings: list[Finding] = []
+    for piece in pieces:
+        findings += _judge_piece(piece, parser, 0, len(pieces) > 1)
     return tuple(findings)

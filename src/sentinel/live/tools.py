@@ -16,9 +16,10 @@ from sentinel.live.commands import is_production, program_name
 from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.extract import judge_text
+from sentinel.live.filewrites import file_write
 from sentinel.live.findings import Finding
 from sentinel.live.normalize import clean
-from sentinel.live.rules import ambiguous_programs, known_programs, rules
+from sentinel.live.rules import ambiguous_programs, known_programs, members, rules
 
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 TEMPLATE = re.compile(r"\{([a-z_|]+)\}")
@@ -80,11 +81,22 @@ def _lacks(program: str, first: str) -> bool:
     return name != program and name not in known_programs()
 
 
+def _command_lines(value: list[str]) -> bool:
+    """Whether a list holds command lines, one per element (a script), rather than one argument
+    vector: two or more elements, each with a space, the first starting with a known program."""
+    if len(value) < 2 or not all(" " in v.strip() for v in value):
+        return False
+    first = value[0].split()
+    return bool(first) and program_name(first[0]) in known_programs()
+
+
 def _code(lang: str, key: str, value: Any, ctx: Context, program: str | None = None) -> list[Finding] | None:
     """Findings for one code argument (None when the argument is not code); the program a tool is
     named after is put in front of an argument vector or a command line that lacks it."""
     t = rules()["tools"]
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value) and key in t["code_args"]:
+        if lang == "shell" and (key in t["line_list_args"] or _command_lines(value)):  # ["cd /srv", "rm -rf ./x"]
+            return judge("shell", "\n".join(clean(v) for v in value[:256]), ctx)
         argv = tuple(clean(v) for v in value[:256])
         if program and _lacks(program, argv[0]):
             argv = (program, *argv)
@@ -115,6 +127,9 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     env = _env_tool(tool, arguments)
     if env is not None:
         return env
+    written = file_write(words, arguments)  # write_file {path: /etc/sudoers.d/x, content: …}
+    if written is not None:
+        return written
     lang = language(words)
     findings: list[Finding] = []
     code_seen = False
@@ -177,8 +192,14 @@ def _cli_command(words: list[str], operands: dict[str, str]) -> list[str]:
     """An MCP-style call named after a CLI rebuilt as that command (``kubectl_delete`` with
     ``resourceType=namespace, name=production`` → ``kubectl delete namespace production``)."""
     flag_args = rules()["tools"]["cli_flag_args"]
+    dry = {k: v for k, v in operands.items() if re.sub(r"[^a-z]", "", k) in rules()["tools"]["dry_run_args"]}
+    operands = {k: v for k, v in operands.items() if k not in dry}
     positional = [v for k, v in operands.items() if k not in flag_args and v not in ("True", "False")]
     options = [part for k, v in operands.items() if k in flag_args for part in (flag_args[k], v)]
+    for key, value in dry.items():  # dryRun: "server" → --dry-run=server; "none" is no dry run
+        flag = rules()["tools"]["dry_run_args"][re.sub(r"[^a-z]", "", key)]
+        if value.lower() not in members("dry_run", "off_values"):
+            options.append(flag if value == "True" else f"{flag}={value}")
     options += [f"--{k.replace('_', '-')}" for k, v in operands.items() if v == "True"]  # force: true → --force
     program = "redis-cli" if words[0] == "redis" else words[0]
     return [program, *words[1:], *positional, *options]

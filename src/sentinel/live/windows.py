@@ -18,7 +18,8 @@ def posix_paths(text: str) -> str:
     """The text with the backslashes of Windows paths and registry keys made slashes."""
     if "\\" not in text:
         return text
-    return pattern(rules()["windows"]["path"]).sub(lambda m: m.group().replace("\\", "/"), text)
+    slashed = pattern(rules()["windows"]["quoted_path"]).sub(lambda m: m.group().replace("\\", "/"), text)
+    return pattern(rules()["windows"]["path"]).sub(lambda m: m.group().replace("\\", "/"), slashed)
 
 
 @lru_cache(maxsize=1)
