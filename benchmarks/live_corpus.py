@@ -17,8 +17,8 @@ Its halves:
 - ``retired4`` (``retired_round4.jsonl``): the blind round-4 test half, measured once (recorded
   below) and then retired the same way. ``dev``, ``retired``, ``retired2``, ``retired3`` and
   ``retired4`` are the tuning set.
-- ``test``: the blind round-5 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
+- ``test``: the blind round-5 half, measured and never tuned on. Until the lead
+  froze it, ``TEST_SHA256`` was None and the half was skipped; now set, the benchmark refuses a
   file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|retired3|retired4|tuning|test|all]
@@ -62,11 +62,12 @@ RETIRED3_SHA256 = "be2fb1795b2ad0ea7d60c988f72fe6bedbb956ea54a97f4bcb279fc806278
 # (8/190) — below the targets. Having been looked at, it was retired into the tuning set for round
 # 5 (docs/live.md).
 RETIRED4_SHA256 = "de03deba7cfcbe2f71637a35c3c8f3dc61c58c938ca3dacd42665401d9157d8b"
-# The blind test half (round 5): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 5): 552 actions (262 destructive, 53 disruptive, 237 harmless in 21
+# categories) written by a separate agent that read only the label brief, never the analyser, its
+# rules, the docs or any corpus file; frozen here before the analyser was run on it, measured once.
+# Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "fa8cd443adec98fdfa2b3f41aefd09e616f5792dc07c21b7c031fb321438391a"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
