@@ -65,9 +65,11 @@ RETIRED4_SHA256 = "de03deba7cfcbe2f71637a35c3c8f3dc61c58c938ca3dacd42665401d9157
 # The blind test half (round 5): 552 actions (262 destructive, 53 disruptive, 237 harmless in 21
 # categories) written by a separate agent that read only the label brief, never the analyser, its
 # rules, the docs or any corpus file; frozen here before the analyser was run on it, measured once.
-# Never edit or tune on it.
+# Never edit or tune on it. Its ids were then renamed <category>-NNN -> <category>-r5-NNN (they
+# collided with dev ids; nothing else changed, and the analyser never reads an id): the file as frozen
+# had SHA-256 fa8cd443adec98fdfa2b3f41aefd09e616f5792dc07c21b7c031fb321438391a.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "fa8cd443adec98fdfa2b3f41aefd09e616f5792dc07c21b7c031fb321438391a"
+TEST_SHA256: str | None = "133d683d6e7a98a27c82f0dc872d6ea8779104cb59f00e109825e2b4e614c15e"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
