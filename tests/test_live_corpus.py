@@ -2,10 +2,11 @@
 
 Halves: ``dev``, ``retired``, ``retired2``, ``retired3`` and ``retired4`` (the round-1 to round-4
 test halves, each measured once and then retired into the tuning set, pinned by their hashes) are
-tuned on and must each meet the issue's targets; ``test`` is the blind round-5 half, not frozen
-yet. Until the lead freezes it (``TEST_SHA256`` in the benchmark) its tests skip; once frozen and
-measured (``TEST_MEASURED`` below), it is held to the measured numbers as a floor, and the issue's
-targets are a strict expected failure if the measurement missed them. About 5 s on 2 cores.
+tuned on and must each meet the issue's targets; ``test`` is the blind round-5 half, frozen
+(``TEST_SHA256`` in the benchmark) and measured once (``TEST_MEASURED`` below): it is held to the
+measured numbers as a floor, and the issue's targets are a strict expected failure because the
+measurement missed them (a half not frozen or not measured yet makes these tests skip). About 5 s
+on 2 cores.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
     assert not tuning & {e["id"] for e in frozen_test.load_half("test")}
 
 
-# The blind round-5 half as measured once, the lead sets these with TEST_SHA256 in the benchmark
-# (fractions, e.g. 232 / 251): a floor that must not regress. None until measured: the floor and
+# The blind round-5 half as measured once (set by the lead after freezing it with TEST_SHA256 in the
+# benchmark; fractions, e.g. 255 / 262): a floor that must not regress. None until measured: the floor and
 # target tests below skip. If the measurement meets the issue's targets, the targets test is a
 # plain assertion; if it misses them, a strict expected failure (meeting them later fails the
 # marker, so it gets removed). (The round-4 half, measured once at 232/251, 46/49 and 8/190, is
