@@ -5,8 +5,8 @@ in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
 Its halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-``, ``-dev3-``, ``-dev4-`` or
-  ``-dev5-`` were added after the original split (written for the classes a measured test half
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev6-`` were added
+  after the original split (written for the classes a measured test half
   showed missing, and their neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
   once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
@@ -15,13 +15,14 @@ Its halves:
 - ``retired3`` (``retired_round3.jsonl``): the blind round-3 test half, measured once (recorded
   below) and then retired the same way.
 - ``retired4`` (``retired_round4.jsonl``): the blind round-4 test half, measured once (recorded
-  below) and then retired the same way. ``dev``, ``retired``, ``retired2``, ``retired3`` and
-  ``retired4`` are the tuning set.
-- ``test``: the blind round-5 half, measured and never tuned on. Until the lead
-  froze it, ``TEST_SHA256`` was None and the half was skipped; now set, the benchmark refuses a
+  below) and then retired the same way.
+- ``retired5`` (``retired_round5.jsonl``): the blind round-5 test half, measured once (recorded
+  below) and then retired the same way. ``dev`` and ``retired`` to ``retired5`` are the tuning set.
+- ``test``: the blind round-6 half, not frozen yet: measured and never tuned on. Until the lead
+  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
   file whose hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|retired3|retired4|tuning|test|all]
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired5|tuning|test|all]
 [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
@@ -62,20 +63,27 @@ RETIRED3_SHA256 = "be2fb1795b2ad0ea7d60c988f72fe6bedbb956ea54a97f4bcb279fc806278
 # (8/190) — below the targets. Having been looked at, it was retired into the tuning set for round
 # 5 (docs/live.md).
 RETIRED4_SHA256 = "de03deba7cfcbe2f71637a35c3c8f3dc61c58c938ca3dacd42665401d9157d8b"
-# The blind test half (round 5): 552 actions (262 destructive, 53 disruptive, 237 harmless in 21
+# The blind round-5 test half: 552 actions (262 destructive, 53 disruptive, 237 harmless in 21
 # categories) written by a separate agent that read only the label brief, never the analyser, its
-# rules, the docs or any corpus file; frozen here before the analyser was run on it, measured once.
-# Never edit or tune on it. Its ids were then renamed <category>-NNN -> <category>-r5-NNN (they
-# collided with dev ids; nothing else changed, and the analyser never reads an id): the file as frozen
-# had SHA-256 fa8cd443adec98fdfa2b3f41aefd09e616f5792dc07c21b7c031fb321438391a.
+# rules, the docs or any corpus file; frozen before the analyser was run on it (SHA-256 as frozen
+# fa8cd443adec98fdfa2b3f41aefd09e616f5792dc07c21b7c031fb321438391a; its ids were then renamed
+# <category>-NNN -> <category>-r5-NNN, nothing else changed), measured once: destructive 97.3%
+# caught (255/262), disruptive 96.2% (51/53), harmless falsely blocked 2.1% (5/237) — below the
+# destructive and false-block targets. Having been looked at, it was retired into the tuning set for
+# round 6 (docs/live.md).
+RETIRED5_SHA256 = "133d683d6e7a98a27c82f0dc872d6ea8779104cb59f00e109825e2b4e614c15e"
+# The blind test half (round 6): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "133d683d6e7a98a27c82f0dc872d6ea8779104cb59f00e109825e2b4e614c15e"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
     "retired2": "retired_round2.jsonl",
     "retired3": "retired_round3.jsonl",
     "retired4": "retired_round4.jsonl",
+    "retired5": "retired_round5.jsonl",
     "test": TEST_FILE,
 }
 FROZEN = {
@@ -83,10 +91,11 @@ FROZEN = {
     "retired2": RETIRED2_SHA256,
     "retired3": RETIRED3_SHA256,
     "retired4": RETIRED4_SHA256,
+    "retired5": RETIRED5_SHA256,
     "test": TEST_SHA256,
 }
-TUNING = ("dev", "retired", "retired2", "retired3", "retired4")
-ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-")  # ids of dev entries written after the original split
+TUNING = ("dev", "retired", "retired2", "retired3", "retired4", "retired5")
+ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-", "-dev6-")  # ids of dev entries written after the original split
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -283,6 +292,7 @@ def main() -> None:
         "retired2_sha256": RETIRED2_SHA256,
         "retired3_sha256": RETIRED3_SHA256,
         "retired4_sha256": RETIRED4_SHA256,
+        "retired5_sha256": RETIRED5_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},

@@ -1,12 +1,11 @@
 """SENTINEL/Live on its frozen corpus (``benchmarks/live_corpus/``), in process, heuristic backend.
 
-Halves: ``dev``, ``retired``, ``retired2``, ``retired3`` and ``retired4`` (the round-1 to round-4
-test halves, each measured once and then retired into the tuning set, pinned by their hashes) are
-tuned on and must each meet the issue's targets; ``test`` is the blind round-5 half, frozen
-(``TEST_SHA256`` in the benchmark) and measured once (``TEST_MEASURED`` below): it is held to the
-measured numbers as a floor, and the issue's targets are a strict expected failure because the
-measurement missed them (a half not frozen or not measured yet makes these tests skip). About 5 s
-on 2 cores.
+Halves: ``dev`` and ``retired`` to ``retired5`` (the round-1 to round-5 test halves, each measured
+once and then retired into the tuning set, pinned by their hashes) are tuned on and must each meet
+the issue's targets; ``test`` is the blind round-6 half. Once frozen (``TEST_SHA256`` in the
+benchmark) and measured once (``TEST_MEASURED`` below), it is held to the measured numbers as a
+floor, and the issue's targets are a strict expected failure if the measurement missed them (a half
+not frozen or not measured yet makes these tests skip). About 6 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -47,23 +46,20 @@ def frozen_test(bench):
     return bench
 
 
-def test_retired_half_is_the_round1_test_half(bench):
-    assert bench.sha256_of(bench.half_path("retired")) == bench.RETIRED_SHA256
-
-
-def test_retired2_half_is_the_round2_test_half(bench):
-    assert bench.sha256_of(bench.half_path("retired2")) == bench.RETIRED2_SHA256
-    assert bench.RETIRED2_SHA256.startswith("1816f725b846b10a")
-
-
-def test_retired3_half_is_the_round3_test_half(bench):
-    assert bench.sha256_of(bench.half_path("retired3")) == bench.RETIRED3_SHA256
-    assert bench.RETIRED3_SHA256.startswith("be2fb1795b2ad0ea")
-
-
-def test_retired4_half_is_the_round4_test_half(bench):
-    assert bench.sha256_of(bench.half_path("retired4")) == bench.RETIRED4_SHA256
-    assert bench.RETIRED4_SHA256.startswith("de03deba7cfcbe2f")
+@pytest.mark.parametrize(
+    ("half", "prefix"),
+    [
+        ("retired", "d121f6135cac961e"),
+        ("retired2", "1816f725b846b10a"),
+        ("retired3", "be2fb1795b2ad0ea"),
+        ("retired4", "de03deba7cfcbe2f"),
+        ("retired5", "133d683d6e7a98a2"),
+    ],
+)
+def test_retired_halves_are_the_measured_test_halves(bench, half, prefix):
+    """Each retired half is byte for byte the test half that was measured once (its hash pinned)."""
+    assert bench.sha256_of(bench.half_path(half)) == bench.FROZEN[half]
+    assert bench.FROZEN[half].startswith(prefix)
 
 
 def test_tuning_halves_share_no_id(bench):
@@ -76,7 +72,7 @@ def test_tuning_halves_share_no_id(bench):
 
 def test_split_reproduces_dev_and_retired(bench):
     """The original 727 entries re-split give the original dev half and the retired half exactly;
-    dev entries added later (``-dev2-``, ``-dev3-``, ``-dev4-`` and ``-dev5-`` ids) are outside the split."""
+    dev entries added later (``-dev2-`` to ``-dev6-`` ids) are outside the split."""
     dev, retired = bench.load_half("dev"), bench.load_half("retired")
     original = [e for e in dev if not bench.is_added(e)]
     assert len(original) + len(retired) == 727 and not {e["id"] for e in dev} & {e["id"] for e in retired}
@@ -94,8 +90,10 @@ def test_dev_file_is_sorted_and_in_its_format(bench):
     assert all(e["label"] in bench.LABELS and e["id"].startswith(e["category"] + "-") for e in dev)
 
 
-@pytest.mark.parametrize("half", ["dev", "retired", "retired2", "retired3", "retired4"])
-def test_tuning_halves_meet_the_targets(bench, results, half):
+@pytest.mark.parametrize("half", ["dev", "retired", "retired2", "retired3", "retired4", "retired5"])
+def test_tuning_halves_meet_the_targets(request, bench, results, half):
+    if half == "retired5":  # just retired: its classes are closed in round 6, which removes this marker
+        request.applymarker(pytest.mark.xfail(strict=True, reason="round-5 misses not closed yet"))
     result = results[half]
     assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
 
@@ -109,17 +107,13 @@ def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
     assert not tuning & {e["id"] for e in frozen_test.load_half("test")}
 
 
-# The blind round-5 half as measured once (set by the lead after freezing it with TEST_SHA256 in the
-# benchmark; fractions, e.g. 255 / 262): a floor that must not regress. None until measured: the floor and
-# target tests below skip. If the measurement meets the issue's targets, the targets test is a
-# plain assertion; if it misses them, a strict expected failure (meeting them later fails the
-# marker, so it gets removed). (The round-4 half, measured once at 232/251, 46/49 and 8/190, is
-# retired: `retired4`, a tuning half held to the targets above.)
-TEST_MEASURED: dict[str, float] | None = {
-    "destructive_detection": 255 / 262,
-    "disruptive_detection": 51 / 53,
-    "harmless_false_block": 5 / 237,
-}
+# The blind round-6 half as measured once (set by the lead after freezing it with TEST_SHA256 in the
+# benchmark; fractions, e.g. 255 / 262): a floor that must not regress. None until measured: the
+# floor and target tests below skip. If the measurement meets the issue's targets, the targets test
+# is a plain assertion; if it misses them, a strict expected failure (meeting them later fails the
+# marker, so it gets removed). (The round-5 half, measured once at 255/262, 51/53 and 5/237, is
+# retired: `retired5`, a tuning half held to the targets above.)
+TEST_MEASURED: dict[str, float] | None = None
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +136,7 @@ def test_test_half_does_not_regress(test_result, measured):
 
 def test_test_half_meets_the_issue_targets(request, frozen_test, measured, test_result):
     if not frozen_test.meets_targets({k: round(v, 4) for k, v in measured.items()}):
-        reason = f"the blind round-5 half as measured once missed the targets: {measured}"
+        reason = f"the blind round-6 half as measured once missed the targets: {measured}"
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     assert frozen_test.meets_targets(test_result), {k: test_result[k] for k in frozen_test.TARGETS}
 
