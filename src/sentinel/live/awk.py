@@ -15,6 +15,7 @@ import re
 import shlex
 
 from sentinel.live.context import Nested
+from sentinel.live.lexer import balanced_end
 
 MAX_EFFECTS = 16
 MAX_PROGRAM = 4000
@@ -25,25 +26,13 @@ PIPE_TO = re.compile(r'\|\s*"((?:[^"\\]|\\.){1,400})"')
 GETLINE = re.compile(r'"((?:[^"\\]|\\.){1,400})"\s*\|\s*getline\b')
 WRITE_TO = re.compile(r'(?<![<>=!])(>>?)\s*(\(?\s*"(?:[^"\\]|\\.){1,400}"[^;}\n]{0,200}|"(?:[^"\\]|\\.){1,400}")')
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash"})
+MAX_EXPRESSION = 1000  # characters of a system() argument read
 
 
 def _balanced(text: str, start: int) -> str:
-    """The text from ``start`` (just after an opening parenthesis) to its closing one, quotes respected."""
-    depth, i, n = 1, start, min(len(text), start + 1000)
-    while i < n:
-        c = text[i]
-        if c == '"':
-            m = STRING.match(text, i)
-            i = m.end() if m else n
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return text[start:i]
-        i += 1
-    return text[start:n]
+    """The text from ``start`` (just after an opening parenthesis) to its closing one, strings respected."""
+    end = balanced_end(text, start, "(", ")", MAX_EXPRESSION, quotes='"')
+    return text[start : min(len(text), start + MAX_EXPRESSION) if end is None else end]
 
 
 def _unescape(literal: str) -> str:

@@ -1,7 +1,7 @@
 """Commands that carry other code: ``bash -c``, ``ssh host '…'``, ``kubectl exec … --``,
 ``docker exec``/``run``, ``docker-compose exec``, ``ansible -m shell -a`` (and modules that amount
 to a command: ``-m service -a 'state=stopped'``), ``salt cmd.run`` (and ``service.stop`` …), fleet
-tools, ``find -exec`` and ``-delete``, ``eval``, ``source``, ``powershell -Command`` and
+tools, ``find -exec`` and ``-delete``, ``fd -x``/``-X``, ``eval``, ``source``, ``powershell -Command`` and
 ``-EncodedCommand``, ``cmd /c``, SQL clients (``psql -c``, ``mysql -e``, ``sqlite3 db '…'``),
 ``redis-cli EVAL``, ``mongosh --eval``, ``python -c``, ``perl -e`` … and interpreters that run
 their standard input. Each returns the ``Nested`` code it carries; the dispatcher judges it one
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import shlex
 from collections.abc import Callable
 from functools import lru_cache
@@ -311,6 +312,43 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
     return out
 
 
+def fd(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``fd PATTERN PATHS… -x|-X ARGV`` (``fdfind``) runs ARGV on what it finds, as ``find -exec``
+    does: a placeholder (``{}``, ``{/}``, ``{.}`` …) or, without one, an appended operand stands for
+    the found paths; the paths stand for them (some files inside them when a pattern other than
+    match-all or an extension narrows the search)."""
+    c = rules()["carriers"]["fd"]
+    value_options = set(c["value_options"])
+    head: list[str] = []
+    command: list[str] = []
+    i = 1
+    while i < len(words):
+        w = words[i]
+        if w in c["exec_options"]:
+            command = words[i + 1 :]
+            break
+        head.append(w)
+        if w in value_options:
+            head.append(words[i + 1] if i + 1 < len(words) else "")
+            i += 1
+        i += 1
+    command = command[: next((k for k, a in enumerate(command) if a in (";", "\\;")), len(command))]
+    if not command:
+        return []
+    positional = _positional(["fd", *head], value_options)
+    pattern, roots = (positional[0], positional[1:]) if positional else (".", [])
+    narrowed = pattern not in c["match_all"] or any(o in head for o in c["narrowing_options"])
+    roots = [f"{r.rstrip('/')}/…" if narrowed else r for r in roots or ["."]]
+    if any(PLACEHOLDER.search(a) for a in command):
+        argv = [w for a in command for w in ([PLACEHOLDER.sub(r, a) for r in roots] if PLACEHOLDER.search(a) else [a])]
+    else:
+        argv = [*command, *roots]
+    return [Nested("argv", argv=tuple(argv))]
+
+
+PLACEHOLDER = re.compile(r"\{[/.]*\}")
+
+
 def _named_only(words: list[str]) -> str | None:
     """The one name pattern a ``find`` is narrowed by when nothing else narrows it (``-name 'sd?'``
     with ``-maxdepth``/``-type`` at most), so that the device files it finds under ``/dev`` can be
@@ -484,6 +522,8 @@ def _carriers() -> dict[str, Carrier]:
             "salt-call": salt,
             "salt-ssh": salt,
             "find": find,
+            "fd": fd,
+            "fdfind": fd,
             "awk": awk,
             "gawk": awk,
             "mawk": awk,

@@ -125,6 +125,9 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["credential_severity"])
     if "shell_severity" in rule and any(re.search(r"/(?:ba|z|da|k)?sh$", t) for t in ops):
         raised.append(rule["shell_severity"])
+    empty = pattern(rules()["redirects"]["empty_directory"])
+    if "empty_source_severity" in rule and any(empty.search(w) for w in p.positional[:-1]):
+        raised.append(rule["empty_source_severity"])  # rclone sync /tmp/empty remote:backups
     production = p.on_production or is_production(p.positional + p.values)
     if production and "prod_severity" in rule:
         raised.append(rule["prod_severity"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sentinel.live.commands import parse, program_name, unwrap
 from sentinel.live.lexer import Command, decode_ansi_c, lex
@@ -76,6 +76,8 @@ def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:
 
 def output_of(cmd: Command, depth: int = 0) -> Feed:
     """What a command writes to its standard output, as far as the analyser can tell."""
+    if cmd.group:
+        return _group_output(cmd.group, depth)
     words, _ = unwrap(cmd.words)
     if not words:
         return Feed("listing")
@@ -124,6 +126,28 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
         names = pattern(data["objects"]["name_filter"]).findall(" ".join(words))  # { $_.Name -like '*sql*' }
         return Feed("listing", source=evidence, roots=tuple(n.lower() for n in names[:8]))
     return Feed("listing", source=evidence)
+
+
+def _group_output(group: tuple[Command, ...], depth: int) -> Feed:
+    """What a group writes (``{ echo -n 'DROP '; echo 'DATABASE x;'; } | psql``): its commands'
+    outputs one after the other — known text when each is (``echo`` ends its line unless ``-n``);
+    downloaded, encoded or unknown code when any is; otherwise a listing."""
+    feeds = [output_of(replace(c, group=()), depth + 1) for c in group]
+    hidden = next((f for f in feeds if f.kind in ("remote", "encoded", "unknown")), None)
+    if hidden is not None:
+        return hidden
+    if any(f.kind != "text" for f in feeds):
+        return Feed("listing", source=" ; ".join(f.source for f in feeds)[:400])
+    text = "".join(f.text + _line_end(c.words) for f, c in zip(feeds, group, strict=True))
+    return Feed("text", text[: limit("max_decoded_chars")], source=" ; ".join(f.source for f in feeds)[:400])
+
+
+def _line_end(words: list[str]) -> str:
+    """What ``echo`` adds after its text: a line break unless ``-n`` (``printf`` adds none)."""
+    plain, _ = unwrap(words)
+    if not plain or program_name(plain[0]) != "echo" or any(w.startswith("-") and "n" in w for w in plain[1:3]):
+        return ""
+    return "\n"
 
 
 def _decoded(program: str, flags: set[str], inner: Feed | None, evidence: str) -> Feed:

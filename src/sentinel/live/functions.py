@@ -11,6 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from sentinel.live.lexer import balanced_end
 from sentinel.live.rules import pattern, rules
 
 PARAMETER = re.compile(r"\$\{?([1-9@*])\}?")
@@ -32,26 +33,7 @@ class Function:
 def _closing(text: str, start: int) -> int | None:
     """The index of the brace that closes a body opened just before ``start`` (nested braces,
     ``${VAR}`` and quoted text respected), or None within ``MAX_BODY`` characters."""
-    depth, i, n = 1, start, min(len(text), start + MAX_BODY)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c in "'\"":
-            end = text.find(c, i + 1)
-            if end < 0 or end >= n:
-                return None
-            i = end + 1
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return None
+    return balanced_end(text, start, "{", "}", MAX_BODY)
 
 
 def spans(text: str) -> list[Function]:

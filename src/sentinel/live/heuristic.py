@@ -39,6 +39,15 @@ def _holds_command(tool: str) -> bool:
     return len(tool.split()) > 1
 
 
+def _names_the_described_program(tool: str, description: str) -> bool:
+    """Whether a bare ``proposed_tool`` (no target) is a word of the description (``shutdown`` for
+    ``sudo shutdown -c``, ``aws`` for ``aws rds create-db-snapshot …``): it only says which program
+    runs the described command, which is judged on its own; judged alone, the bare name would stand
+    for an unknown use of that program (or, for ``shutdown``, a SQL statement)."""
+    words = set(re.findall(r"[\w.-]+", description.lower()))
+    return tool.strip().lower() in words
+
+
 def assess(req: OverseeRequest) -> Assessment:
     """Parse the request, apply the severity hint and policy constraints, run the shield."""
     trace: list[str] = []
@@ -48,7 +57,7 @@ def assess(req: OverseeRequest) -> Assessment:
     if not tool_call and req.proposed_tool:
         if _holds_command(req.proposed_tool):
             findings += analyze(f"{req.proposed_tool} {req.proposed_target}".strip(), None)
-        else:
+        elif req.proposed_target or not _names_the_described_program(req.proposed_tool, description):
             tool_call = {
                 "name": req.proposed_tool,
                 "arguments": {"target": req.proposed_target} if req.proposed_target else {},

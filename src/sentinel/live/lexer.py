@@ -10,7 +10,7 @@ understand stays a literal word, and the work is linear in the input (which is s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -28,6 +28,7 @@ MAX_COMMANDS = 256
 MAX_WORDS = 256
 MAX_VALUE = 4000
 MAX_EXPANSION = 16000
+MAX_GROUP = 16  # commands of a group whose outputs are followed into a pipe
 DECLARATIONS = ("export", "declare", "local", "readonly", "typeset")
 _ANSI_C = MappingProxyType({"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "v": "\v"})
 
@@ -45,29 +46,54 @@ class Command:
     generated: dict[int, str] = field(default_factory=dict)
     stdin: Command | None = None
     truncated: bool = False  # words (or the commands after it) were dropped at a bound
+    group: tuple[Command, ...] = ()  # `{ a; b; } | c`: every command of the group writes c's input
 
 
-def _matching(s: str, i: int, opening: str, closing: str) -> int:
-    """Index just past the ``closing`` that balances the ``opening`` at ``s[i]`` (quote-aware);
-    the end of the text when it is unbalanced."""
-    depth, j, n = 0, i, len(s)
+def balanced_end(
+    text: str, start: int, opening: str, closing: str, limit: int | None = None, quotes: str = "'\""
+) -> int | None:
+    """The index of the ``closing`` that balances an ``opening`` just before ``start`` (nested
+    pairs counted; backslash-escaped characters and text in ``quotes`` skipped, ``\\"`` inside
+    double quotes included), or None when there is none within ``limit`` characters."""
+    depth, j = 1, start
+    n = len(text) if limit is None else min(len(text), start + limit)
     while j < n:
-        c = s[j]
+        c = text[j]
         if c == "\\":
             j += 2
             continue
-        if c in "'\"":
-            end = s.find(c, j + 1)
-            j = n if end < 0 else end + 1
+        if c in quotes:
+            j = _quote_end(text, j, n)
             continue
         if c == opening:
             depth += 1
         elif c == closing:
             depth -= 1
             if depth == 0:
-                return j + 1
+                return j
         j += 1
+    return None
+
+
+def _quote_end(text: str, j: int, n: int) -> int:
+    """Just past the quote that closes the one at ``text[j]`` (``n`` when none does): single quotes
+    take no escapes, double quotes take backslash escapes."""
+    q, k = text[j], j + 1
+    while k < n:
+        if text[k] == "\\" and q == '"':
+            k += 2
+            continue
+        if text[k] == q:
+            return k + 1
+        k += 1
     return n
+
+
+def _matching(s: str, i: int, opening: str, closing: str) -> int:
+    """Index just past the ``closing`` that balances the ``opening`` at ``s[i]``; the end of the
+    text when it is unbalanced."""
+    end = balanced_end(s, i + 1, opening, closing)
+    return len(s) if end is None else end + 1
 
 
 def decode_ansi_c(body: str) -> str:
@@ -123,6 +149,8 @@ class _Lexer:
         self.redirect: str | None = None
         self.heredocs: list[tuple[Command, str, bool]] = []
         self.expanded = 0  # characters produced by variable expansion so far
+        self.open_groups: list[int] = []  # where each open `(`/`{` group starts in `commands`
+        self.closed_group: int | None = None  # the start of a group closed just now
 
     # -- words ------------------------------------------------------------------------------
     def lit(self, text: str) -> None:
@@ -197,8 +225,9 @@ class _Lexer:
             self.commands.append(cmd)
         elif cmd.words or cmd.redirects or cmd.subs:
             self.commands[-1].truncated = True
-        if pipe and not cmd.words and self.commands:  # ( … ) | cmd: the group's last command feeds it
-            cmd = self.commands[-1]
+        if pipe and not cmd.words and self.commands:  # ( … ) | cmd: the group's commands feed it
+            start = self.closed_group if self.closed_group is not None else len(self.commands) - 1
+            cmd = replace(self.commands[-1], group=tuple(self.commands[start:][:MAX_GROUP]))
         self.cur = Command(stdin=cmd if pipe and cmd.words else None)
 
     # -- expansions --------------------------------------------------------------------------
@@ -262,6 +291,11 @@ class _Lexer:
             self.i = i + (2 if nxt and nxt in "@*#?$!-0123456789" else 1)
             self.lit(s[i : self.i])
 
+    def in_assignment(self) -> bool:
+        """Whether the word being read is the value of an assignment (``c=$(printf 'rm -rf /')``):
+        the shell does not split it into words."""
+        return bool(ASSIGNMENT.match("".join(self.parts))) and all(ASSIGNMENT.match(w) for w in self.cur.words)
+
     def substitution(self, script: str, placeholder: str, quoted: bool) -> None:
         """``$(…)``: what ``echo``/``printf`` of literal text prints is known text (``rm -rf
         $(echo /)``, ``x=$(printf '\\x72\\x6d')``), and ``$(which rm)`` is the program ``rm``;
@@ -270,7 +304,7 @@ class _Lexer:
         printed = resolved.group(1) if resolved else _printed(script)
         if printed is not None and self.expanded + len(printed) <= MAX_EXPANSION:
             self.expanded += len(printed)
-            self.insert(printed, quoted)
+            self.insert(printed, quoted or self.in_assignment())
         else:
             self.sub(script, placeholder)
 
@@ -329,6 +363,11 @@ class _Lexer:
             self.i = i + (2 if nxt == "&" else 1)
         else:  # ; ( ) and the braces of a group
             self.end_command()
+            self.closed_group = None
+            if c in "({":
+                self.open_groups.append(len(self.commands))
+            elif c in ")}" and self.open_groups:
+                self.closed_group = self.open_groups.pop()
             self.i = i + 1
 
     def heredoc_bodies(self) -> None:
@@ -380,8 +419,8 @@ class _Lexer:
                 self.backtick()
             elif c in "<>|&;()":
                 self.operator(c)
-            elif c in "{}" and not self.started and nxt in ("", " ", "\n", ";"):
-                self.operator(";")
+            elif c in "{}" and not self.started and nxt in ("", " ", "\n", ";", "|", ")"):
+                self.operator(c)
             elif c == "#":
                 self.lit(c)
                 self.i += 1

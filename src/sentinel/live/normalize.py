@@ -31,13 +31,25 @@ def _transliterations() -> dict[int, str]:
 
 
 def _read_word(word: str) -> str:
-    """A word with look-alike letters, read by look unless only its reading by sound is a program."""
+    """A word with look-alike letters, read by look unless only its reading by sound, or only the
+    word without its foreign letters (``mіkfs`` with a Cyrillic ``і`` slipped in), is a program."""
     by_look = word.translate(_confusables())
-    if not any(ord(ch) in _transliterations() for ch in word):
-        return by_look
-    by_sound = word.translate(_transliterations()).translate(_confusables())
     known = known_programs() | SQL_WORDS
-    return by_sound if by_sound.lower() in known and by_look.lower() not in known else by_look
+    if _program_word(by_look) in known:
+        return by_look
+    if any(ord(ch) in _transliterations() for ch in word):
+        by_sound = word.translate(_transliterations()).translate(_confusables())
+        if _program_word(by_sound) in known:
+            return by_sound
+    without = "".join(ch for ch in word if ch.isascii())
+    return without if without and _program_word(without) in known else by_look
+
+
+def _program_word(word: str) -> str:
+    """The program a word would name (``mkfs.ext4`` → ``mkfs``), lower-cased."""
+    low = word.lower()
+    head = low.split(".", 1)[0]
+    return head if head in known_programs() else low
 
 
 def clean(text: str) -> str:

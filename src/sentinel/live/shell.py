@@ -20,6 +20,7 @@ from sentinel.live.files import Files
 from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.functions import aliases, called, definitions, expanded
 from sentinel.live.lexer import Command, lex
+from sentinel.live.paths import path_class
 from sentinel.live.powershell import folded
 from sentinel.live.processes import killed_everything
 from sentinel.live.rules import limit, members, rules
@@ -98,6 +99,25 @@ def _moved(words: list[str]) -> list[tuple[str, str]]:
     return [(dst, src), (f"{dst}/{src.rsplit('/', 1)[-1]}", src)]
 
 
+# A write there (`… | tee /tmp/review.sh`) changes nothing anyone relies on.
+SCRATCH_WRITES = ("scratch",)
+
+
+def _generated_command(cmd: Command, offset: int, words: list[str]) -> Feed | None:
+    """What runs when a command's program word is a substitution's output (``$(…)`` or a variable
+    holding one): that output with the other words after it, when it is text, downloaded, encoded
+    or unknown code; None for a listing (``$(which python3) -V`` names a program)."""
+    script = cmd.generated.get(offset)
+    if script is None or offset in cmd.procsubs:
+        return None
+    out = output_of_script(script)
+    if out.kind == "listing":
+        return None
+    if out.kind == "text":
+        return replace(out, text=" ".join([out.text.strip(), *words[1:]])[: limit("max_decoded_chars")])
+    return out
+
+
 def judge_command(
     cmd: Command, ctx: Context, cwd: str | None, moves: tuple[tuple[str, str], ...] = (), files: Files | None = None
 ) -> Judged:
@@ -117,6 +137,9 @@ def judge_command(
     offset = len(cmd.words) - len(words)
     if len(words) == 1 and " " in words[0].strip() and offset not in cmd.generated:  # a quoted command
         return findings, [Nested("shell", words[0], cwd=cwd)]
+    run = _generated_command(cmd, offset, words)
+    if run is not None:  # cmd=$(echo … | base64 -d); $cmd — the program is what the substitution prints
+        return findings, [Nested("fed", feed=run, interpreter="shell", cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
     if files is not None and feed is not None:
         feed = files.fed(feed)
@@ -157,10 +180,12 @@ def judge_command(
         found.append(everyone)
     if found and is_dry_run(p):  # kubectl scale --replicas=0 --dry-run=client: no judge sees a change
         found = [f if f.inert else capped([f], "low", "dry run", inert=True)[0] for f in found]
-    if not found and carrier is None:  # so that a read next to it is not taken for all the code does
+    written = tee_targets(p) + copy_targets(p)
+    scratch = bool(written) and all(path_class(path, cwd) in SCRATCH_WRITES for _, path in written)
+    if not found and carrier is None and not scratch:  # so that a read next to it is not taken for all the code does
         found.append(Finding("shell", UNRECOGNISED, "low", p.positional[-1] if p.positional else p.program))
     findings += found
-    findings += writes(tee_targets(p) + copy_targets(p), evidence)
+    findings += writes(written, evidence)
     return findings, nested
 
 

@@ -119,9 +119,42 @@ def _code(lang: str, key: str, value: Any, ctx: Context, program: str | None = N
     return judge_text(text, ctx)
 
 
-def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[Finding]:
-    """All findings for one structured tool call."""
+def unwrapped(name: str, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The call an envelope carries (``tools/call {name: execute_sql, arguments: {sql: …}}`` →
+    ``execute_sql {sql: …}``), followed ``[tools] envelope_depth`` levels; the call itself otherwise."""
     t = rules()["tools"]
+    for _ in range(t["envelope_depth"]):
+        inner = _carried(arguments, t)
+        if inner is None:
+            break
+        name, arguments = inner
+    return name, arguments
+
+
+def _carried(arguments: dict[str, Any], t: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(name, arguments) of the call an envelope's arguments hold, or None when they are no envelope."""
+    keys = {k.lower(): k for k in arguments}
+    if set(keys) == {"method", "params"} and isinstance(arguments[keys["params"]], dict):
+        arguments, keys = arguments[keys["params"]], {k.lower(): k for k in arguments[keys["params"]]}
+    name_key = next((keys[k] for k in t["envelope_names"] if k in keys and isinstance(arguments[keys[k]], str)), None)
+    args_key = next((keys[k] for k in t["envelope_arguments"] if k in keys), None)
+    if name_key is None or args_key is None:
+        return None
+    if set(keys) - {name_key.lower(), args_key.lower()} - set(t["envelope_extras"]):
+        return None
+    inner = arguments[args_key]
+    if isinstance(inner, str):
+        try:
+            inner = json.loads(inner)
+        except ValueError:
+            return None
+    return (arguments[name_key], inner) if isinstance(inner, dict) else None
+
+
+def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[Finding]:
+    """All findings for one structured tool call (the call an envelope carries, if it is one)."""
+    t = rules()["tools"]
+    name, arguments = unwrapped(name, arguments)
     words = name_words(name)
     tool = "_".join(words)
     env = _env_tool(tool, arguments)
