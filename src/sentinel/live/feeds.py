@@ -77,6 +77,8 @@ def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:
 def output_of(cmd: Command, depth: int = 0) -> Feed:
     """What a command writes to its standard output, as far as the analyser can tell."""
     if cmd.group:
+        if depth >= MAX_CHAIN:  # fail closed: groups nested deeper than the analyser follows
+            return Feed("unknown", source="groups nested deeper than the analyser follows")
         return _group_output(cmd.group, depth)
     words, _ = unwrap(cmd.words)
     if not words:
@@ -132,20 +134,30 @@ def _group_output(group: tuple[Command, ...], depth: int) -> Feed:
     """What a group writes (``{ echo -n 'DROP '; echo 'DATABASE x;'; } | psql``): its commands'
     outputs one after the other — known text when each is (``echo`` ends its line unless ``-n``);
     downloaded, encoded or unknown code when any is; otherwise a listing."""
-    feeds = [output_of(replace(c, group=()), depth + 1) for c in group]
+    consumed = {id(fed) for c in group for fed in _fed_by(c)}
+    writers = [c for c in group if id(c) not in consumed]  # `{ a | b; c; }`: b and c write, a feeds b
+    feeds = [output_of(replace(c, group=()), depth + 1) for c in writers]
     hidden = next((f for f in feeds if f.kind in ("remote", "encoded", "unknown")), None)
     if hidden is not None:
         return hidden
     if any(f.kind != "text" for f in feeds):
         return Feed("listing", source=" ; ".join(f.source for f in feeds)[:400])
-    text = "".join(f.text + _line_end(c.words) for f, c in zip(feeds, group, strict=True))
+    text = "".join(f.text + _line_end(c.words) for f, c in zip(feeds, writers, strict=True))
     return Feed("text", text[: limit("max_decoded_chars")], source=" ; ".join(f.source for f in feeds)[:400])
 
 
+def _fed_by(cmd: Command) -> tuple[Command, ...]:
+    """The commands whose output a command reads through its pipe (a group's, when it is one)."""
+    if cmd.stdin is None:
+        return ()
+    return cmd.stdin.group or (cmd.stdin,)
+
+
 def _line_end(words: list[str]) -> str:
-    """What ``echo`` adds after its text: a line break unless ``-n`` (``printf`` adds none)."""
+    """What ends a writer's text: nothing after ``printf`` or ``echo -n``, a line break otherwise."""
     plain, _ = unwrap(words)
-    if not plain or program_name(plain[0]) != "echo" or any(w.startswith("-") and "n" in w for w in plain[1:3]):
+    program = program_name(plain[0]) if plain else ""
+    if program == "printf" or (program == "echo" and any(w.startswith("-") and "n" in w for w in plain[1:3])):
         return ""
     return "\n"
 

@@ -119,16 +119,17 @@ def _code(lang: str, key: str, value: Any, ctx: Context, program: str | None = N
     return judge_text(text, ctx)
 
 
-def unwrapped(name: str, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def unwrapped(name: str, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """The call an envelope carries (``tools/call {name: execute_sql, arguments: {sql: …}}`` →
-    ``execute_sql {sql: …}``), followed ``[tools] envelope_depth`` levels; the call itself otherwise."""
+    ``execute_sql {sql: …}``), followed ``[tools] envelope_depth`` levels; the call itself when it
+    is no envelope; None when envelopes nest deeper than that."""
     t = rules()["tools"]
     for _ in range(t["envelope_depth"]):
         inner = _carried(arguments, t)
         if inner is None:
-            break
+            return name, arguments
         name, arguments = inner
-    return name, arguments
+    return None if _carried(arguments, t) is not None else (name, arguments)
 
 
 def _carried(arguments: dict[str, Any], t: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -154,7 +155,10 @@ def _carried(arguments: dict[str, Any], t: dict[str, Any]) -> tuple[str, dict[st
 def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[Finding]:
     """All findings for one structured tool call (the call an envelope carries, if it is one)."""
     t = rules()["tools"]
-    name, arguments = unwrapped(name, arguments)
+    call = unwrapped(name, arguments)
+    if call is None:  # fail closed: what was not analysed is not approved
+        return [Finding("tool_call", "more nested tool calls than the analyser follows", "high", name)]
+    name, arguments = call
     words = name_words(name)
     tool = "_".join(words)
     env = _env_tool(tool, arguments)
