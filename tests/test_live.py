@@ -834,7 +834,7 @@ def test_balanced_end_is_shared_and_quote_aware():
     from sentinel.live.lexer import balanced_end
 
     assert balanced_end("a(b(c)d)e", 2, "(", ")") == 7
-    assert balanced_end("{ echo '}' \"}\\\"\" ; }", 1, "{", "}") == 19
+    assert balanced_end('{ echo \'}\' "}\\"" ; }', 1, "{", "}") == 19
     assert balanced_end("(((", 1, "(", ")") is None
     assert balanced_end("(" + "x" * 50 + ")", 1, "(", ")", limit=10) is None
 
