@@ -74,7 +74,9 @@ RETIRED5_SHA256 = "133d683d6e7a98a27c82f0dc872d6ea8779104cb59f00e109825e2b4e614c
 # The blind test half (round 6): 560 actions (270 destructive, 49 disruptive, 241 harmless in 21
 # categories, ids <category>-r6-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 96.7% caught (261/270), disruptive 98.0% (48/49), harmless
+# falsely blocked 2.5% (6/241) — below the destructive and false-block targets (the round-5
+# analyser on the same half: 96.7% / 95.9% / 2.5%). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "27aa19f11ec6a44033f25325b404b5e77e1d467ac68a6216b6c5d76baaecbbac"
 HALF_FILES = {
