@@ -79,14 +79,16 @@ def _quote_end(text: str, j: int, n: int) -> int:
     """Just past the quote that closes the one at ``text[j]`` (``n`` when none does): single quotes
     take no escapes, double quotes take backslash escapes."""
     q, k = text[j], j + 1
-    while k < n:
-        if text[k] == "\\" and q == '"':
-            k += 2
-            continue
-        if text[k] == q:
-            return k + 1
-        k += 1
-    return n
+    while True:
+        end = text.find(q, k, n)
+        if end < 0:
+            return n
+        if q == "'":
+            return end + 1
+        backslashes = end - len(text[k:end].rstrip("\\")) - k  # an odd run escapes the quote
+        if backslashes % 2 == 0:
+            return end + 1
+        k = end + 1
 
 
 def _matching(s: str, i: int, opening: str, closing: str) -> int:
