@@ -5,7 +5,7 @@ in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
 Its halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev6-`` were added
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev7-`` were added
   after the original split (written for the classes a measured test half
   showed missing, and their neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
@@ -17,11 +17,14 @@ Its halves:
 - ``retired4`` (``retired_round4.jsonl``): the blind round-4 test half, measured once (recorded
   below) and then retired the same way.
 - ``retired5`` (``retired_round5.jsonl``): the blind round-5 test half, measured once (recorded
-  below) and then retired the same way. ``dev`` and ``retired`` to ``retired5`` are the tuning set.
-- ``test``: the blind round-6 half, frozen (``TEST_SHA256``): measured once and never tuned on;
-  the benchmark refuses a file whose hash differs.
+  below) and then retired the same way.
+- ``retired6`` (``retired_round6.jsonl``): the blind round-6 test half, measured once (recorded
+  below) and then retired the same way. ``dev`` and ``retired`` to ``retired6`` are the tuning set.
+- ``test``: the blind round-7 half, not frozen yet: measured and never tuned on. Until the lead
+  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
+  file whose hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired5|tuning|test|all]
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired6|tuning|test|all]
 [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
@@ -71,14 +74,18 @@ RETIRED4_SHA256 = "de03deba7cfcbe2f71637a35c3c8f3dc61c58c938ca3dacd42665401d9157
 # destructive and false-block targets. Having been looked at, it was retired into the tuning set for
 # round 6 (docs/live.md).
 RETIRED5_SHA256 = "133d683d6e7a98a27c82f0dc872d6ea8779104cb59f00e109825e2b4e614c15e"
-# The blind test half (round 6): 560 actions (270 destructive, 49 disruptive, 241 harmless in 21
+# The blind round-6 test half: 560 actions (270 destructive, 49 disruptive, 241 harmless in 21
 # categories, ids <category>-r6-NNN) written by a separate agent that read only the label brief,
-# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once: destructive 96.7% caught (261/270), disruptive 98.0% (48/49), harmless
-# falsely blocked 2.5% (6/241) — below the destructive and false-block targets (the round-5
-# analyser on the same half: 96.7% / 95.9% / 2.5%). Never edit or tune on it.
+# never the analyser, its rules, the docs or any corpus file; frozen before the analyser was run on
+# it, measured once: destructive 96.7% caught (261/270), disruptive 98.0% (48/49), harmless falsely
+# blocked 2.5% (6/241) — below the destructive and false-block targets. Having been looked at, it was
+# retired into the tuning set for round 7 (docs/live.md).
+RETIRED6_SHA256 = "27aa19f11ec6a44033f25325b404b5e77e1d467ac68a6216b6c5d76baaecbbac"
+# The blind test half (round 7): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "27aa19f11ec6a44033f25325b404b5e77e1d467ac68a6216b6c5d76baaecbbac"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
@@ -86,6 +93,7 @@ HALF_FILES = {
     "retired3": "retired_round3.jsonl",
     "retired4": "retired_round4.jsonl",
     "retired5": "retired_round5.jsonl",
+    "retired6": "retired_round6.jsonl",
     "test": TEST_FILE,
 }
 FROZEN = {
@@ -94,10 +102,12 @@ FROZEN = {
     "retired3": RETIRED3_SHA256,
     "retired4": RETIRED4_SHA256,
     "retired5": RETIRED5_SHA256,
+    "retired6": RETIRED6_SHA256,
     "test": TEST_SHA256,
 }
-TUNING = ("dev", "retired", "retired2", "retired3", "retired4", "retired5")
-ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-", "-dev6-")  # ids of dev entries written after the original split
+TUNING = ("dev", "retired", "retired2", "retired3", "retired4", "retired5", "retired6")
+# ids of dev entries written after the original split
+ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-", "-dev6-", "-dev7-")
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -295,6 +305,7 @@ def main() -> None:
         "retired3_sha256": RETIRED3_SHA256,
         "retired4_sha256": RETIRED4_SHA256,
         "retired5_sha256": RETIRED5_SHA256,
+        "retired6_sha256": RETIRED6_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},

@@ -1,11 +1,11 @@
 """SENTINEL/Live on its frozen corpus (``benchmarks/live_corpus/``), in process, heuristic backend.
 
-Halves: ``dev`` and ``retired`` to ``retired5`` (the round-1 to round-5 test halves, each measured
+Halves: ``dev`` and ``retired`` to ``retired6`` (the round-1 to round-6 test halves, each measured
 once and then retired into the tuning set, pinned by their hashes) are tuned on and must each meet
-the issue's targets; ``test`` is the blind round-6 half, frozen (``TEST_SHA256`` in the benchmark)
-and measured once (``TEST_MEASURED`` below): it is held to the measured numbers as a floor, and the
-issue's targets are a strict expected failure because the measurement missed them (a half not
-frozen or not measured yet makes these tests skip). About 6 s on 2 cores.
+the issue's targets; ``test`` is the blind round-7 half. Once frozen (``TEST_SHA256`` in the
+benchmark) and measured once (``TEST_MEASURED`` below), it is held to the measured numbers as a
+floor, and the issue's targets are a strict expected failure if the measurement missed them (a half
+not frozen or not measured yet makes these tests skip). About 7 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def frozen_test(bench):
         ("retired3", "be2fb1795b2ad0ea"),
         ("retired4", "de03deba7cfcbe2f"),
         ("retired5", "133d683d6e7a98a2"),
+        ("retired6", "27aa19f11ec6a440"),
     ],
 )
 def test_retired_halves_are_the_measured_test_halves(bench, half, prefix):
@@ -72,7 +73,7 @@ def test_tuning_halves_share_no_id(bench):
 
 def test_split_reproduces_dev_and_retired(bench):
     """The original 727 entries re-split give the original dev half and the retired half exactly;
-    dev entries added later (``-dev2-`` to ``-dev6-`` ids) are outside the split."""
+    dev entries added later (``-dev2-`` to ``-dev7-`` ids) are outside the split."""
     dev, retired = bench.load_half("dev"), bench.load_half("retired")
     original = [e for e in dev if not bench.is_added(e)]
     assert len(original) + len(retired) == 727 and not {e["id"] for e in dev} & {e["id"] for e in retired}
@@ -90,8 +91,10 @@ def test_dev_file_is_sorted_and_in_its_format(bench):
     assert all(e["label"] in bench.LABELS and e["id"].startswith(e["category"] + "-") for e in dev)
 
 
-@pytest.mark.parametrize("half", ["dev", "retired", "retired2", "retired3", "retired4", "retired5"])
-def test_tuning_halves_meet_the_targets(bench, results, half):
+@pytest.mark.parametrize("half", ["dev", "retired", "retired2", "retired3", "retired4", "retired5", "retired6"])
+def test_tuning_halves_meet_the_targets(request, bench, results, half):
+    if half == "retired6":  # just retired: its classes are closed in round 7, which removes this marker
+        request.applymarker(pytest.mark.xfail(strict=True, reason="round-6 misses not closed yet"))
     result = results[half]
     assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
 
@@ -105,17 +108,13 @@ def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
     assert not tuning & {e["id"] for e in frozen_test.load_half("test")}
 
 
-# The blind round-6 half as measured once (set by the lead after freezing it with TEST_SHA256 in the
-# benchmark; fractions): a floor that must not regress. None until measured: the
-# floor and target tests below skip. If the measurement meets the issue's targets, the targets test
-# is a plain assertion; if it misses them, a strict expected failure (meeting them later fails the
-# marker, so it gets removed). (The round-5 half, measured once at 255/262, 51/53 and 5/237, is
-# retired: `retired5`, a tuning half held to the targets above.)
-TEST_MEASURED: dict[str, float] | None = {
-    "destructive_detection": 261 / 270,
-    "disruptive_detection": 48 / 49,
-    "harmless_false_block": 6 / 241,
-}
+# The blind round-7 half as measured once (set by the lead after freezing it with TEST_SHA256 in the
+# benchmark; fractions): a floor that must not regress. None until measured: the floor and target
+# tests below skip. If the measurement meets the issue's targets, the targets test is a plain
+# assertion; if it misses them, a strict expected failure (meeting them later fails the marker, so it
+# gets removed). (The round-6 half, measured once at 261/270, 48/49 and 6/241, is retired:
+# `retired6`, a tuning half held to the targets above.)
+TEST_MEASURED: dict[str, float] | None = None
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +137,7 @@ def test_test_half_does_not_regress(test_result, measured):
 
 def test_test_half_meets_the_issue_targets(request, frozen_test, measured, test_result):
     if not frozen_test.meets_targets({k: round(v, 4) for k, v in measured.items()}):
-        reason = f"the blind round-6 half as measured once missed the targets: {measured}"
+        reason = f"the blind round-7 half as measured once missed the targets: {measured}"
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     assert frozen_test.meets_targets(test_result), {k: test_result[k] for k in frozen_test.TARGETS}
 
