@@ -20,9 +20,8 @@ Its halves:
   below) and then retired the same way.
 - ``retired6`` (``retired_round6.jsonl``): the blind round-6 test half, measured once (recorded
   below) and then retired the same way. ``dev`` and ``retired`` to ``retired6`` are the tuning set.
-- ``test``: the blind round-7 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
-  file whose hash differs.
+- ``test``: the blind round-7 half, frozen (``TEST_SHA256``): measured once and never tuned on;
+  the benchmark refuses a file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired6|tuning|test|all]
 [--misses]``.
@@ -81,11 +80,12 @@ RETIRED5_SHA256 = "133d683d6e7a98a27c82f0dc872d6ea8779104cb59f00e109825e2b4e614c
 # blocked 2.5% (6/241) — below the destructive and false-block targets. Having been looked at, it was
 # retired into the tuning set for round 7 (docs/live.md).
 RETIRED6_SHA256 = "27aa19f11ec6a44033f25325b404b5e77e1d467ac68a6216b6c5d76baaecbbac"
-# The blind test half (round 7): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 7): 582 actions (281 destructive, 53 disruptive, 248 harmless in 21
+# categories, ids <category>-r7-NNN) written by a separate agent that read only the label brief,
+# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
+# on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "6f6032eaa6c6ab455243e007ce965366e952c0d9378b737752ecad350375b244"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
