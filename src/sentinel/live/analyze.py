@@ -17,6 +17,7 @@ sqlglot ``Drop`` node whatever the spacing; ``rm -r -f`` and ``rm -fr`` have the
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sentinel.live.context import Context
@@ -36,6 +37,34 @@ def analyze(description: str, tool_call: dict[str, Any] | None) -> list[Finding]
     if tool_call:
         findings += judge_tool_call(tool_call.get("name", ""), tool_call.get("arguments") or {}, ctx)
     text = clean(description or "")[: limit("max_snippet_chars")]
-    if text.strip():
+    written_call = _written_call(text)
+    if written_call is not None:  # a description that is a tool call written out as JSON
+        findings += judge_tool_call(*written_call, ctx)
+    elif text.strip():
         findings += judge_text(text, ctx)
     return findings
+
+
+def _written_call(text: str) -> tuple[str, dict[str, Any]] | None:
+    """(name, arguments) of a tool call a description spells as JSON (``{"name": …, "arguments":
+    …}``, ``{"tool_call": {…}}``, a JSON-RPC ``{"method": "tools/call", "params": {…}}``), or None."""
+    stripped = text.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}")):
+        return None
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("tool_call"), dict):
+        value = value["tool_call"]
+    if not isinstance(value, dict):
+        return None
+    if isinstance(value.get("params"), dict):
+        return str(value.get("method", "")), {"params": value["params"], "method": value.get("method", "")}
+    name, arguments = value.get("name"), value.get("arguments", value.get("args", {}))
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return None
+    return (name, arguments) if isinstance(name, str) and isinstance(arguments, dict) else None

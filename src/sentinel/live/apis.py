@@ -6,6 +6,7 @@ Vault engine disabled, removed branch protection … Any other DELETE is medium.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sentinel.live.commands import Parsed
@@ -54,6 +55,13 @@ def _fits(call: dict[str, Any], method: str, url: str, body: str | None, api: bo
     return "body" not in call or bool(pattern(call["body"], 0).search(body or ""))
 
 
+def _deletes_data_resource(url: str) -> bool:
+    """Whether a URL's path ends in one member of a collection of resources that hold data
+    (``[targets] data_nouns``: ``/client/v4/zones/ID``, ``/v1/projects/p/databases/orders``)."""
+    path = [seg for seg in re.sub(r"^[a-z]+://[^/]*", "", url.lower()).split("?", 1)[0].split("/") if seg]
+    return len(path) >= 2 and path[-2] in members("targets", "data_nouns")
+
+
 def http_call(p: Parsed, words: list[str]) -> Finding | None:
     """The finding of an HTTP call, or None when it is no call or changes nothing."""
     api = p.program == "gh" and p.positional[:1] == ["api"]
@@ -70,6 +78,8 @@ def http_call(p: Parsed, words: list[str]) -> Finding | None:
         if branch and protected(branch) and "protected_severity" in call:
             severity = call["protected_severity"]
         return Finding("shell", call["what"], severity, branch or url, evidence, bool(branch and protected(branch)))
+    if method == "delete" and _deletes_data_resource(url):  # DELETE …/zones/$ZONE_ID, …/databases/orders
+        return Finding("shell", "HTTP DELETE of a whole resource that holds data", "high", url, evidence)
     if method == "delete":
         return Finding("shell", "HTTP DELETE", "medium", url, evidence)
     if method in members("http", "read_methods"):  # a GET is a read or a download: it changes nothing here

@@ -22,7 +22,7 @@ from sentinel.live.commands import Parsed, program_name, skip_options
 from sentinel.live.context import Nested
 from sentinel.live.feeds import Feed, output_of_script
 from sentinel.live.lexer import Command
-from sentinel.live.rules import limit, rules
+from sentinel.live.rules import limit, pattern, rules
 
 Carrier = Callable[[list[str], Parsed, Command, int, Feed | None], list[Nested]]
 
@@ -297,6 +297,7 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
         roots = [f"{r.rstrip('/')}/{named}" for r in roots]
     elif narrowed:  # it acts on some files *inside* the roots, not on the roots themselves
         roots = [f"{r.rstrip('/')}/…" for r in roots]
+    ceiling = "medium: retention of old copies" if _retention(words, roots) else ""
     out = []
     for i, w in enumerate(words):
         if w in ("-exec", "-execdir", "-ok", "-okdir"):
@@ -306,10 +307,27 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
                     break
                 argv.extend([a.replace("{}", r) for r in roots] if "{}" in a else [a])  # of={}, {}/main
             if argv:
-                out.append(Nested("argv", argv=tuple(argv)))
+                out.append(Nested("argv", argv=tuple(argv), ceiling=ceiling))
     if "-delete" in words:
-        out.append(Nested("argv", argv=("rm", "-f" if narrowed else "-rf", *roots)))
+        out.append(Nested("argv", argv=("rm", "-f" if narrowed else "-rf", *roots), ceiling=ceiling))
     return out
+
+
+def _retention(words: list[str], roots: list[str]) -> bool:
+    """Whether a ``find`` keeps recent copies of logs, backups or dumps: narrowed by an age of at
+    least ``[carriers.retention] min_days`` and about such files (``-mtime +35`` over ``/backups``)."""
+    data = rules()["carriers"]["retention"]
+    days = 0.0
+    for i, w in enumerate(words[:-1]):
+        per_day = data["age_options"].get(w)
+        value = words[i + 1]
+        if per_day and value.startswith("+") and value[1:].isdigit():
+            days = max(days, int(value[1:]) / per_day)
+    if days < data["min_days"]:
+        return False
+    names = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-name", "-iname", "-path")]
+    kept = pattern(data["kept"], re.IGNORECASE)
+    return any(kept.search(x) for x in (*roots, *names))
 
 
 def fd(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
@@ -482,9 +500,33 @@ def declared(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed 
         if code is not None:
             return [Nested(lang, code, stdin=feed)]
         if entry.get("rest"):
-            pos = _positional(words, set())
-            after = pos[pos.index(entry["args"][-1]) + 1 :] if entry["args"][-1] in pos else []
+            after = _rest_after(words, entry["args"], set(entry.get("value_options", ())), entry.get("skip", 0))
+            if entry.get("one_word"):  # knife ssh QUERY 'CMD' -x user: the command is one quoted word
+                after = after[:1]
+            if lang == "shell" and "skip" in entry:  # the words as the carrier passes them on
+                return [Nested("argv", argv=tuple(after), stdin=feed)] if after else []
             return [Nested(lang, " ".join(after), stdin=feed)] if after else []
+    return []
+
+
+def _rest_after(words: list[str], args: list[str], value_options: set[str], skip: int) -> list[str]:
+    """The words of the command a carrier runs: everything after its subcommand words and ``skip``
+    more positional words (``nomad alloc exec ALLOC CMD…``, ``knife ssh QUERY CMD``), its own
+    options (and their values) skipped on the way, the command's own words kept as written."""
+    wanted = [a.lower() for a in args]
+    i, seen = 1, 0
+    while i < len(words):
+        w = words[i]
+        if w.startswith("-") and w != "-":
+            i += 2 if w in value_options else 1
+            continue
+        if seen < len(wanted):
+            seen += w.lower() == wanted[seen]
+        elif skip:
+            skip -= 1
+        else:
+            return words[i:]
+        i += 1
     return []
 
 

@@ -22,15 +22,29 @@ from sentinel.live.rules import known_programs, members, pattern, rules
 
 def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int | None:
     """Where a command's verb is among its first positional words: the word itself, ``VERB-…``
-    (``delete-db-snapshot``) or ``…:VERB`` (``apps:destroy``); None when none is, or when a read verb
-    (``list``, ``read`` …) comes first."""
+    (``delete-db-snapshot``), ``…:VERB`` (``apps:destroy``) or an API action spelled as one word
+    (``DeleteInstance``: the verb and a resource noun, ``[targets] api_action_noun``); None when none
+    is, or when a read verb (``list``, ``read`` …) comes first."""
     reads = _read_verbs()
+    api_noun = pattern(rules()["targets"]["api_action_noun"])
     for i, w in enumerate(positional[:6]):
         if w in reads:
             return None
         if any(w == v or w.startswith(v + "-") or w.endswith(":" + v) for v in verbs):
             return i
+        if any(w.startswith(v) and api_noun.match(w, len(v)) for v in verbs):  # DeleteInstance, StopDBInstances
+            return i
+        if _api_action(w):  # RestartDBInstance --DBInstanceId rm-1: the action is named, its operands follow
+            return None
     return None
+
+
+@lru_cache(maxsize=1024)
+def _api_action(word: str) -> bool:
+    """Whether a word is an API action spelled as one word (``describeinstances``, ``restartdbinstance``)."""
+    api_noun = pattern(rules()["targets"]["api_action_noun"])
+    verbs = _read_verbs() | members("targets", "acting_verbs") | {"describe", "terminate", "release", "modify"}
+    return any(word.startswith(v) and len(word) > len(v) and api_noun.match(word, len(v)) for v in verbs)
 
 
 @lru_cache(maxsize=1)
@@ -193,7 +207,7 @@ def classify(p: Parsed) -> Finding | None:
     target = p.positional[-1] if p.positional else p.program
     if _prints_shell_setup(p):  # eval "$(pyenv init -)", source <(kubectl completion bash)
         return Finding("shell", "prints setup code for the calling shell", "low", target, evidence, inert=True)
-    if p.program in members("readonly", "programs"):
+    if p.program in members("readonly", "programs") or p.program.startswith(_reading_cmdlets()):
         return Finding("shell", "read-only command", "low", target, evidence, inert=True)
     if p.program in members("readonly", "checks"):  # pytest, tox, ruff: builds, tests, linters
         return Finding("shell", "build, test or check", "low", target, evidence, inert=True)
@@ -202,6 +216,12 @@ def classify(p: Parsed) -> Finding | None:
     if p.program in known_programs() and _reads(p.positional):
         return Finding("shell", "read (by its subcommand)", "low", target, evidence, inert=True)
     return None
+
+
+@lru_cache(maxsize=1)
+def _reading_cmdlets() -> tuple[str, ...]:
+    """Prefixes of PowerShell cmdlets that only read or format (``[readonly] cmdlet_prefixes``)."""
+    return tuple(rules()["readonly"]["cmdlet_prefixes"])
 
 
 def _prints_shell_setup(p: Parsed) -> bool:

@@ -350,5 +350,14 @@ def judge_mongo(text: str) -> Judged:
 
 def judge_redis_script(text: str) -> Judged:
     """A Redis ``EVAL`` script: each ``redis.call('CMD', …)`` judged like ``redis-cli CMD``."""
-    calls = pattern(rules()["redis"]["script_call"]).finditer(text[: limit("max_snippet_chars")])
-    return [], [Nested("argv", argv=("redis-cli", m.group("cmd"))) for m in list(calls)[:16]]
+    text = text[: limit("max_snippet_chars")]
+    data = rules()["redis"]
+    calls = pattern(data["script_call"]).finditer(text)
+    nested = [Nested("argv", argv=("redis-cli", m.group("cmd"))) for m in list(calls)[:16]]
+    listing = pattern(data["script_listing"]).search(text)
+    if listing is None or not pattern(data["script_delete"]).search(text):
+        return [], nested
+    every = listing.group("match").strip() in ("*", "")
+    what = "every key deleted (a script over KEYS/SCAN)" if every else "keys deleted by a pattern (a script)"
+    found = Finding("redis", what, "catastrophic" if every else "medium", listing.group("match"), text[:200])
+    return [found], nested

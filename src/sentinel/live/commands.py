@@ -38,8 +38,11 @@ class Parsed:
 
 @lru_cache(maxsize=2048)
 def program_name(word: str) -> str:
-    """``/usr/bin/rm`` → ``rm``; ``mkfs.ext4`` → ``mkfs``; ``kafka-topics.sh`` → ``kafka-topics``."""
+    """``/usr/bin/rm`` → ``rm``; ``mkfs.ext4`` → ``mkfs``; ``kafka-topics.sh`` → ``kafka-topics``;
+    ``r^d`` → ``rd`` (cmd.exe's caret escapes a letter as itself)."""
     name = word.rsplit("/", 1)[-1].lower()
+    if "^" in name:
+        name = name.replace("^", "")
     if name.endswith(".exe"):
         name = name[:-4]
     if "." in name.strip("."):
@@ -227,6 +230,12 @@ def is_production(tokens: list[str]) -> bool:
     return bool(parts & set(t["production"])) and not (
         parts & set(t["nonproduction"]) and not parts & {"prod", "production"}
     )
+
+
+def is_nonproduction(tokens: list[str]) -> bool:
+    """Whether target names say staging, preview, dev, test … (``[targets] nonproduction``)."""
+    parts = {p for tok in tokens for p in SPLIT_NAME.split(tok) if p}
+    return bool(parts & set(rules()["targets"]["nonproduction"]))
 
 
 @lru_cache(maxsize=1)

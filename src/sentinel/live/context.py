@@ -60,6 +60,7 @@ class Nested:
     mounts: tuple[tuple[str, str], ...] = ()
     cwd: str | None = None
     production: bool = False
+    ceiling: str = ""  # the worst its findings may be, and why ("medium: retention of old files")
 
 
 def deeper(ctx: Context, n: Nested) -> Context | None:

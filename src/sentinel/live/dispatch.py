@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sentinel.live.code import judge_mongo, judge_python, judge_redis_script, judge_script
 from sentinel.live.context import Context, Nested, deeper
-from sentinel.live.findings import Finding
+from sentinel.live.findings import Finding, capped
 from sentinel.live.shell import judge_argv, judge_shell
 from sentinel.live.sql import judge_sql
 
@@ -66,5 +66,9 @@ def judge(lang: str, text: str, ctx: Context, argv: tuple[str, ...] = ()) -> lis
         if inner is None:  # fail closed: what was not analysed is not approved
             findings.append(Finding("shell", "more nested code than the analyser follows", "high", n.lang))
             break
-        findings += _fed(n, inner) if n.lang == "fed" else judge(n.lang, n.text, inner, n.argv)
+        found = _fed(n, inner) if n.lang == "fed" else judge(n.lang, n.text, inner, n.argv)
+        if n.ceiling:  # find /backups -name '*.dump' -mtime +35 -delete: retention, at most medium
+            severity, _, why = n.ceiling.partition(":")
+            found = capped(found, severity, why.strip())
+        findings += found
     return findings

@@ -69,6 +69,14 @@ def _starts_known(words: list[str]) -> bool:
     return program in known_programs() and program not in ambiguous_programs()
 
 
+def _introduces_command(words: list[str]) -> bool:
+    """Whether words read as a sentence that introduces a command after a colon ("… the quick way:
+    curl …"): a word ending in ``:`` followed by a known program."""
+    return any(
+        w.endswith(":") and program_name(nxt) in known_programs() for w, nxt in zip(words[:-1], words[1:], strict=False)
+    )
+
+
 def command_like(text: str, depth: int = 0) -> bool:
     """Whether a line reads as a shell command rather than a sentence: it starts with a known
     program (or an assignment), and a program that is also an English word ("kill", "find") is
@@ -93,6 +101,8 @@ def command_like(text: str, depth: int = 0) -> bool:
             return True  # Invoke-Expression …, Set-ExecutionPolicy …
         if words[0].startswith("/") and (canonical(words) is not words or globbed(words[0])):  # /etc/init.d/x stop
             return True  # or /bin/r? -rf …
+        if _introduces_command(words):  # "Installing it the quick way: curl … | sudo bash": a sentence first
+            return False
         return any(_starts_known(c.words) for c in commands[1:8])  # yes | rm -r /opt/*
     if program not in ambiguous_programs():
         return True
@@ -119,6 +129,8 @@ def code_language(text: str) -> str | None:
     if REDIRECT_START.match(text):
         return "shell"
     if pattern(rules()["shapes"]["script_start"]).match(text.lstrip()):  # #!/bin/bash, set -e, if [ … ]
+        return "shell"
+    if pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).fullmatch(text.strip()):  # %0|%0
         return "shell"
     stripped = LIST_MARK.sub("", text.lstrip())
     if looks_like_sql(stripped):

@@ -118,6 +118,8 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
     if p.program == "find":
         roots = tuple(w for w in _find_roots(words[1:]))
         return Feed("listing", source=evidence, roots=roots)
+    if p.positional[:1] and p.positional[0] in data["objects"]["working_copy_listers"].get(p.program, ()):
+        return Feed("listing", source=evidence, roots=(".",))  # git ls-files --others '*.orig' | xargs rm
     if p.program in data["objects"]["listers"]:  # Get-ChildItem C:\Data -Recurse: what is inside
         return Feed("listing", source=evidence, roots=tuple(w for w in p.positional if "/" in w or ":" in w)[:8])
     if p.program in data["objects"]["named_listers"]:  # Get-Service *sql*: the services named

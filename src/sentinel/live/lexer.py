@@ -98,6 +98,22 @@ def _matching(s: str, i: int, opening: str, closing: str) -> int:
     return len(s) if end is None else end + 1
 
 
+PARAMETER = re.compile(r"([A-Za-z_]\w*)(?::?([-=+?])(.*)|:(\s*-?\d+(?::\s*-?\d+)?))?", re.DOTALL)
+# Variables every shell has set, for `${NAME:OFFSET:LENGTH}` of one the script never assigned: what
+# matters is how they start (`${PATH:0:1}` is `/`).
+SHELL_VARIABLES = MappingProxyType({"PATH": "/usr/local/bin:/usr/bin:/bin", "PWD": "/", "SHELL": "/bin/sh"})
+
+
+def _substring(value: str, spec: str) -> str | None:
+    """``${NAME:OFFSET:LENGTH}`` of a value (a negative offset counts from the end)."""
+    parts = [int(x) for x in spec.replace(" ", "").split(":")]
+    start = parts[0] if parts[0] >= 0 else max(len(value) + parts[0], 0)
+    if len(parts) == 1:
+        return value[start:]
+    length = parts[1]
+    return value[start : start + length] if length >= 0 else value[start : len(value) + length]
+
+
 def decode_ansi_c(body: str) -> str:
     """The value of a ``$'…'`` string: ``\\xHH``, ``\\uHHHH``, octal and the usual letters."""
     out, j, n = [], 0, len(body)
@@ -233,6 +249,30 @@ class _Lexer:
         self.cur = Command(stdin=cmd if pipe and cmd.words else None)
 
     # -- expansions --------------------------------------------------------------------------
+    def parameter(self, body: str, quoted: bool, raw: str) -> None:
+        """``${NAME}``, ``${NAME:-default}``/``:=`` (the default when unset), ``${NAME:?}`` (an error
+        when unset: the script stops, so an unknown one stays as written), ``${NAME:+alt}`` (``alt``
+        when set, nothing when not) and ``${NAME:OFFSET:LENGTH}`` of a known value or of a variable
+        every shell sets (``${PATH:0:1}`` is ``/``, ``[shell_variables]``)."""
+        m = PARAMETER.fullmatch(body)
+        if m is None:
+            self.lit(raw)
+            return
+        name, op, arg, spec = m.group(1), m.group(2), m.group(3), m.group(4)
+        if spec is not None:
+            value = self.env.get(name, SHELL_VARIABLES.get(name))
+            known = value is not None and not value.startswith((SUB_MARK, LIST_MARK))
+            cut = _substring(value, spec) if known and value is not None else None
+            self.insert(cut, quoted) if cut else self.lit(raw if cut is None else "")
+        elif op in (None, "-", "="):
+            self.expand(name, arg, quoted, raw)
+        elif op == "?":
+            self.expand(name, None, quoted, raw)
+        elif op == "+":
+            self.insert(arg or "", quoted) if name in self.env else self.lit("")
+        else:
+            self.expand(name, None, quoted, raw)
+
     def expand(self, name: str, default: str | None, quoted: bool, raw: str) -> None:
         """A variable: its value from an earlier assignment (or its default), split into words
         when unquoted; ``$IFS`` is a word break; an unknown variable stays as written."""
@@ -281,11 +321,7 @@ class _Lexer:
             self.substitution(s[i + 2 : self.i - 1], s[i : self.i], quoted)
         elif nxt == "{":
             self.i = _matching(s, i + 1, "{", "}")
-            m = re.fullmatch(r"([A-Za-z_]\w*)(?::?[-=+?](.*))?", s[i + 2 : self.i - 1], re.DOTALL)
-            if m:
-                self.expand(m.group(1), m.group(2), quoted, s[i : self.i])
-            else:
-                self.lit(s[i : self.i])
+            self.parameter(s[i + 2 : self.i - 1], quoted, s[i : self.i])
         elif m := NAME.match(s, i + 1):
             self.i = m.end()
             self.expand(m.group(), None, quoted, s[i : self.i])

@@ -89,8 +89,8 @@ class OverseeRequest(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_judge(self) -> OverseeRequest:
-        if not self.action_description.strip() and self.tool_call is None:
-            raise ValueError("give a non-blank action_description or a tool_call")
+        if not self.action_description.strip() and self.tool_call is None and not self.proposed_tool.strip():
+            raise ValueError("give a non-blank action_description, a tool_call or a proposed_tool")
         return self
 
 

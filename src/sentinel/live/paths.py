@@ -3,7 +3,8 @@
 ``rm -rf ./build`` and ``rm -rf /var/lib/postgresql`` are the same command shape; the target
 makes one routine and the other a lost database. Classes (``[paths]`` in the rules file): root,
 system, data, home, user (inside a home), shared_scratch (``/tmp`` itself), scratch (inside
-``/tmp``, or a build/cache directory), logs, cwd (the working directory itself), relative, other.
+``/tmp``, or a build/cache directory), logs, cwd (the working directory itself), relative, other,
+and unset (``"$DIR/"*`` with DIR never assigned: ``/*`` when it is empty).
 A path ending in ``/…`` stands for some files inside a directory (a ``find`` narrowed by
 ``-name``, a Python loop over a directory's entries).
 """
@@ -67,6 +68,8 @@ def _tables() -> dict[str, frozenset[str] | tuple[str, ...]]:
 def path_class(path: str, cwd: str | None = None) -> str:
     """The class of one target path (see the module docstring)."""
     t = _tables()
+    if path[:1] == "$" and pattern(rules()["paths"]["unset_prefix"]).match(path.strip("'\"").lower()):
+        return "unset"
     p = _expand(path, cwd)
     if p in t["root"] or p == "/..":
         return "root"

@@ -103,6 +103,21 @@ def _moved(words: list[str]) -> list[tuple[str, str]]:
 SCRATCH_WRITES = ("scratch",)
 
 
+def _decoded_words(cmd: Command, offset: int, words: list[str]) -> list[str]:
+    """The words with each argument that is a decoded substitution's output replaced by what it
+    prints (``redis-cli $(echo LLAHSULF | rev)`` is ``redis-cli FLUSHALL``; split like an unquoted
+    substitution). ``echo``/``printf`` outputs are already inlined by the lexer."""
+    decoded = {}
+    for i, script in cmd.generated.items():
+        if offset < i < len(cmd.words) and i not in cmd.procsubs:
+            out = output_of_script(script)
+            if out.kind == "text" and out.decoded and out.text.strip():
+                decoded[i - offset] = out.text.split()[:64]
+    if not decoded:
+        return words
+    return [w for k, word in enumerate(words) for w in decoded.get(k, [word])]
+
+
 def _generated_command(cmd: Command, offset: int, words: list[str]) -> Feed | None:
     """What runs when a command's program word is a substitution's output (``$(…)`` or a variable
     holding one): that output with the other words after it, when it is text, downloaded, encoded
@@ -140,6 +155,7 @@ def judge_command(
     run = _generated_command(cmd, offset, words)
     if run is not None:  # cmd=$(echo … | base64 -d); $cmd — the program is what the substitution prints
         return findings, [Nested("fed", feed=run, interpreter="shell", cwd=cwd)]
+    words = _decoded_words(cmd, offset, words)
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
     if files is not None and feed is not None:
         feed = files.fed(feed)

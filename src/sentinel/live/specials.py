@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from sentinel.live.classify import is_dry_run, protected
-from sentinel.live.commands import Parsed, is_production
+from sentinel.live.commands import Parsed, is_nonproduction, is_production, service_kinds
 from sentinel.live.findings import Finding, cap
 from sentinel.live.functions import spans
 from sentinel.live.lexer import Command
@@ -180,7 +180,10 @@ def scale_to_zero(p: Parsed, words: list[str]) -> Finding | None:
         zero = bool(pattern(data["patch"]).search(" ".join(p.words)))
     if not zero:
         return None
-    severity = data["prod_severity"] if is_production(p.positional + p.values) else data["severity"]
+    names = p.positional + p.values
+    severity = data["prod_severity"] if is_production(names) else data["severity"]
+    if not is_production(names) and is_nonproduction(names) and not service_kinds(names):
+        severity = data["nonproduction_severity"]
     target = p.positional[-1] if p.positional else p.program
     return Finding("shell", "scaled to zero (the service stops)", severity, target, " ".join(p.words)[:300])
 

@@ -376,6 +376,9 @@ def _wrapped(text: str) -> tuple[str, str] | None:
     m = pattern(shapes["dynamic"], re.IGNORECASE | re.DOTALL).match(text)
     if m:
         return "run", m.group("inner").replace("''", "'")
+    m = pattern(shapes["for_each"], re.IGNORECASE | re.DOTALL).match(text)
+    if m:  # EXEC sp_MSforeachtable 'DELETE FROM ?': each table in turn
+        return "run", re.sub(r"\[?\?\]?", "each_table", m.group("inner").replace("''", "'"))
     m = pattern(shapes["block"], re.IGNORECASE | re.DOTALL).match(text)
     if m:
         return "run", m.group("inner")

@@ -25,12 +25,27 @@ CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 TEMPLATE = re.compile(r"\{([a-z_|]+)\}")
 MISSING = "\x00"
 TextJudge = Callable[[str, Context], list[Finding]]
+POWERSHELL = ("powershell", "pwsh")
 ENV_TOOLS = ("restart_service", "rollback_deploy", "scale_service", "disable_feature_flag", "clear_cache")
 
 
 def name_words(name: str) -> list[str]:
     """``run_terminal_cmd`` → run, terminal, cmd; ``kubectlDelete`` → kubectl, delete."""
     return [w for w in re.split(r"[^a-z0-9]+", CAMEL.sub("_", clean(name)).lower()) if w]
+
+
+def mcp_tool(name: str) -> str:
+    """The tool an MCP client's qualified name calls: ``mcp__SERVER__TOOL`` (or ``mcp.SERVER.TOOL``)
+    is TOOL, spelled after its server when the server is a CLI the tool leaves out
+    (``mcp__redis__flushall`` → ``redis_flushall``, ``mcp__git__push`` → ``git_push``)."""
+    parts = re.split(r"__|\.", name.strip())
+    if len(parts) < 3 or parts[0].lower() != "mcp":
+        return name
+    server, tool = name_words(parts[1]), "_".join(parts[2:])
+    words = name_words(tool)
+    if server and server[0] in rules()["tools"]["cli_tools"] and words[:1] != server[:1]:
+        return f"{server[0]}_{tool}"
+    return tool
 
 
 def language(words: list[str]) -> str:
@@ -47,6 +62,16 @@ def language(words: list[str]) -> str:
         if names & set(t[key]):
             return lang
     return "shell"
+
+
+def _named_language(arguments: dict[str, Any]) -> str | None:
+    """The language an argument names (``{language: "python"}``), if any."""
+    t = rules()["tools"]
+    for key in t["language_args"]:
+        value = arguments.get(key)
+        if isinstance(value, str):
+            return t["language_values"].get(value.strip().lower())
+    return None
 
 
 def _env_tool(tool: str, arguments: dict[str, Any]) -> list[Finding] | None:
@@ -104,6 +129,8 @@ def _code(lang: str, key: str, value: Any, ctx: Context, program: str | None = N
     if not isinstance(value, str) or not value.strip():
         return None
     text = clean(value)
+    if program in POWERSHELL and lang == "shell" and key in t["code_args"] and _lacks(program, text.split()[0]):
+        return judge("powershell", text, ctx)  # powershell {script: "& ('Rem'+'ove-Item') …"}: its quotes kept
     if program and lang == "shell" and key in t["code_args"] and _lacks(program, text.split()[0]):
         text = f"{program} {text}"
     if key in t["sql_args"] or (key in t["query_args"] and lang == "sql"):
@@ -159,7 +186,8 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     if call is None:  # fail closed: what was not analysed is not approved
         return [Finding("tool_call", "more nested tool calls than the analyser follows", "high", name)]
     name, arguments = call
-    words = name_words(name)
+    words = name_words(mcp_tool(name))
+    words[:1] = [t["cli_aliases"].get(w, w) for w in words[:1]]  # k8s_delete → kubectl delete
     tool = "_".join(words)
     env = _env_tool(tool, arguments)
     if env is not None:
@@ -167,7 +195,7 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     written = file_write(words, arguments)  # write_file {path: /etc/sudoers.d/x, content: …}
     if written is not None:
         return written
-    lang = language(words)
+    lang = _named_language(arguments) or language(words)
     findings: list[Finding] = []
     code_seen = False
     program = _cli(words)
@@ -229,6 +257,8 @@ def _cli_command(words: list[str], operands: dict[str, str]) -> list[str]:
     """An MCP-style call named after a CLI rebuilt as that command (``kubectl_delete`` with
     ``resourceType=namespace, name=production`` → ``kubectl delete namespace production``)."""
     flag_args = rules()["tools"]["cli_flag_args"]
+    operands = dict(operands)
+    as_flags = [f"--{operands.pop(k).lower()}" for k in rules()["tools"]["value_flag_args"] if operands.get(k)]
     dry = {k: v for k, v in operands.items() if re.sub(r"[^a-z]", "", k) in rules()["tools"]["dry_run_args"]}
     operands = {k: v for k, v in operands.items() if k not in dry}
     positional = [v for k, v in operands.items() if k not in flag_args and v not in ("True", "False")]
@@ -239,4 +269,4 @@ def _cli_command(words: list[str], operands: dict[str, str]) -> list[str]:
             options.append(flag if value == "True" else f"{flag}={value}")
     options += [f"--{k.replace('_', '-')}" for k, v in operands.items() if v == "True"]  # force: true → --force
     program = "redis-cli" if words[0] == "redis" else words[0]
-    return [program, *words[1:], *positional, *options]
+    return [program, *words[1:], *positional, *options, *as_flags]
