@@ -83,7 +83,9 @@ RETIRED6_SHA256 = "27aa19f11ec6a44033f25325b404b5e77e1d467ac68a6216b6c5d76baaecb
 # The blind test half (round 7): 582 actions (281 destructive, 53 disruptive, 248 harmless in 21
 # categories, ids <category>-r7-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 94.3% caught (265/281), disruptive 96.2% (51/53), harmless
+# falsely blocked 2.0% (5/248) — below the destructive target (the round-6 analyser on the same half:
+# 93.2% / 96.2% / 2.8%). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "6f6032eaa6c6ab455243e007ce965366e952c0d9378b737752ecad350375b244"
 HALF_FILES = {
