@@ -22,9 +22,8 @@ Its halves:
   below) and then retired the same way.
 - ``retired7`` (``retired_round7.jsonl``): the blind round-7 test half, measured once (recorded
   below) and then retired the same way. ``dev`` and ``retired`` to ``retired7`` are the tuning set.
-- ``test``: the blind round-8 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
-  file whose hash differs.
+- ``test``: the blind round-8 half, frozen (``TEST_SHA256``): measured once and never tuned on;
+  the benchmark refuses a file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired7|tuning|test|all]
 [--misses]``.
@@ -90,11 +89,12 @@ RETIRED6_SHA256 = "27aa19f11ec6a44033f25325b404b5e77e1d467ac68a6216b6c5d76baaecb
 # blocked 2.0% (5/248) — below the destructive target. Having been looked at, it was retired into the
 # tuning set for round 8 (docs/live.md).
 RETIRED7_SHA256 = "6f6032eaa6c6ab455243e007ce965366e952c0d9378b737752ecad350375b244"
-# The blind test half (round 8): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 8): 596 actions (294 destructive, 55 disruptive, 247 harmless in 21
+# categories, ids <category>-r8-NNN) written by a separate agent that read only the label brief,
+# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
+# on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "8a24c1ebe1b952713dcf4a9e67ffc4943eeaf1a99ba5384a537b217d302b68bf"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
