@@ -18,24 +18,29 @@ sqlglot ``Drop`` node whatever the spacing; ``rm -r -f`` and ``rm -fr`` have the
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sentinel.live.context import Context
+from sentinel.live.dispatch import judge
 from sentinel.live.extract import judge_text
 from sentinel.live.findings import SEVERITY_ORDER, Finding, worst
 from sentinel.live.normalize import clean
-from sentinel.live.rules import limit
+from sentinel.live.rules import limit, pattern, rules
 from sentinel.live.tools import judge_tool_call
 
 __all__ = ["SEVERITY_ORDER", "Finding", "analyze", "worst"]
 
 
-def analyze(description: str, tool_call: dict[str, Any] | None) -> list[Finding]:
-    """All findings for a request: the structured call first, then the description."""
-    ctx = Context.fresh()
+def analyze(description: str, tool_call: dict[str, Any] | None, context: str = "") -> list[Finding]:
+    """All findings for a request: the structured call first, then the description (run in the
+    working directory the request's ``context`` states: "cwd: /srv/app", "pwd prints /")."""
+    ctx = Context.fresh(stated_cwd(context))
     findings: list[Finding] = []
     if tool_call:
         findings += judge_tool_call(tool_call.get("name", ""), tool_call.get("arguments") or {}, ctx)
+    if context and "#!" in context:  # ./deploy.sh, and the context shows deploy.sh
+        findings += _context_scripts(context, description, tool_call, ctx)
     text = clean(description or "")[: limit("max_snippet_chars")]
     written_call = _written_call(text)
     if written_call is not None:  # a description that is a tool call written out as JSON
@@ -43,6 +48,22 @@ def analyze(description: str, tool_call: dict[str, Any] | None) -> list[Finding]
     elif text.strip():
         findings += judge_text(text, ctx)
     return findings
+
+
+def _context_scripts(context: str, description: str, tool_call: dict[str, Any] | None, ctx: Context) -> list[Finding]:
+    """Findings for a script the context shows and the request runs (by its file name)."""
+    request = f"{description} {json.dumps(tool_call, default=str) if tool_call else ''}"
+    out: list[Finding] = []
+    for m in list(pattern(rules()["context"]["script"]).finditer(clean(context)[:4000]))[:4]:
+        if re.search(rf"(?:^|[\s/'\"]){re.escape(m.group('name'))}\b", request):
+            out += judge("python" if m.group("name").endswith(".py") else "shell", m.group("body"), ctx)
+    return out
+
+
+def stated_cwd(context: str) -> str | None:
+    """The working directory a request's context states, if it states one."""
+    m = pattern(rules()["context"]["cwd"], re.IGNORECASE).search(clean(context)[:2000]) if context else None
+    return m.group("dir").rstrip(".,;)") or "/" if m else None
 
 
 def _written_call(text: str) -> tuple[str, dict[str, Any]] | None:

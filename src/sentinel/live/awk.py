@@ -36,8 +36,16 @@ def _balanced(text: str, start: int) -> str:
 
 
 def _unescape(literal: str) -> str:
-    """An awk string literal's text (``\\n``, ``\\t`` and escaped characters resolved)."""
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), literal)
+    """An awk string literal's text (``\\n``, ``\\t``, octal ``\\167`` and escaped characters resolved)."""
+    return re.sub(
+        r"\\([0-7]{1,3}|.)",
+        lambda m: (
+            chr(int(m.group(1), 8))
+            if m.group(1)[0] in "01234567"
+            else {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1))
+        ),
+        literal,
+    )
 
 
 def _text(expr: str) -> tuple[str, bool]:

@@ -84,6 +84,25 @@ def _code_word(words: list[str], cmd: Command, offset: int, i: int, lang: str, p
     return [Nested(lang, words[i], interpreter=program)]
 
 
+POSITIONAL = re.compile(r"\$(?:\{([0-9@*])\}|([0-9@*]))")
+
+
+def _with_arguments(code: str, args: list[str]) -> str:
+    """``sh -c CODE ARG0 ARG1 …``: CODE with ``$0``, ``$1`` … and ``$@``/``$*`` replaced by the
+    arguments (quoted), as the shell it starts would read them."""
+    if not args or "$" not in code:
+        return code
+
+    def value(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2)
+        if name in "@*":
+            return " ".join(shlex.quote(a) for a in args[1:])
+        k = int(name)
+        return shlex.quote(args[k]) if k < len(args) else ""
+
+    return POSITIONAL.sub(value, code.replace('"$@"', "$@").replace('"$*"', "$*"))
+
+
 def shell(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``sh -c CODE``, ``bash script``, ``bash <(curl …)``, ``… | bash -s``."""
     i, stdin_mode = 1, False
@@ -107,7 +126,10 @@ def shell(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
             sub = _generated(cmd, offset + i + 1)
             if sub is not None:
                 return _fed(output_of_script(sub), "shell")
-            return [Nested("shell", words[i + 1], stdin=feed)]
+            code = _with_arguments(words[i + 1], words[i + 2 :])
+            if UNKNOWN_VALUE.fullmatch(code.strip()):  # sh -c '$X': a value this shell does not show
+                return _fed(Feed("unknown", source=f"the value of {code.strip()[:80]}"), "shell")
+            return [Nested("shell", code, stdin=feed)]
         stdin_mode |= not w.startswith("--") and "s" in w[1:]
         i += 1
     if i < len(words) and not stdin_mode:
@@ -180,7 +202,23 @@ def kubectl(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed |
     """``kubectl exec … -- ARGV`` (and ``kubectl debug … -- ARGV``)."""
     if not {"exec", "debug", "run"} & set(p.positional) or "--" not in words:
         return []
-    return [Nested("argv", argv=tuple(words[words.index("--") + 1 :]), stdin=feed)]
+    argv = tuple(words[words.index("--") + 1 :])
+    image = next((w.split("=", 1)[1] for w in words if w.startswith("--image=")), None)
+    return [Nested("argv", argv=_with_entrypoint(image, argv) if "run" in p.positional else argv, stdin=feed)]
+
+
+def _with_entrypoint(image: str | None, argv: tuple[str, ...]) -> tuple[str, ...]:
+    """The command an image runs given these arguments: its entrypoint first when the image is one
+    of a CLI (``--image=bitnami/kubectl -- delete ns production`` is ``kubectl delete ns production``)."""
+    if not image or not argv:
+        return argv
+    name = image.rsplit("@", 1)[0].rsplit(":", 1)[0].lower()
+    entrypoint = next(
+        (cli for pattern_, cli in rules()["carriers"]["image_entrypoints"].items() if name.endswith(pattern_)), None
+    )
+    if entrypoint is None or program_name(argv[0]) == entrypoint:
+        return argv
+    return (entrypoint, *argv)
 
 
 def _mounts(words: list[str]) -> tuple[tuple[str, str], ...]:
@@ -209,7 +247,8 @@ def docker(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
             if len(rest) < 2:
                 return []
             mounts = _mounts(words[i + 1 :]) if w == "run" else ()
-            return [Nested("argv", argv=tuple(rest[1:]), stdin=feed, mounts=mounts)]
+            argv = _with_entrypoint(rest[0], tuple(rest[1:])) if w == "run" else tuple(rest[1:])
+            return [Nested("argv", argv=argv, stdin=feed, mounts=mounts)]
         if w == "compose":
             compose = True
         elif w.startswith("-"):
@@ -379,12 +418,69 @@ def _named_only(words: list[str]) -> str | None:
 
 
 def eval_(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
-    """``eval "$(curl …)"`` runs a substitution's output; ``eval 'CODE'`` runs CODE."""
+    """``eval "$(curl …)"`` runs a substitution's output; ``eval 'CODE'`` runs CODE; ``eval "$CLEAN"``
+    of a variable never assigned here runs code the analyser cannot see (fail closed)."""
     for i in range(1, len(words)):
         sub = _generated(cmd, offset + i)
         if sub is not None:
             return _fed(output_of_script(sub), "shell")
+    if len(words) > 1 and all(UNKNOWN_VALUE.fullmatch(w) for w in words[1:]):
+        return _fed(Feed("unknown", source=f"the value of {' '.join(words[1:])[:80]}"), "shell")
     return [Nested("shell", " ".join(words[1:]))] if len(words) > 1 else []
+
+
+UNKNOWN_VALUE = re.compile(r"\$\{?!?[A-Za-z_]\w*(?:\[[^\]]*\])?\}?")
+
+
+def later(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """Code that runs later: ``trap 'CODE' EXIT``, ``at now + 1 minute`` and ``batch`` (their input),
+    ``crontab -`` or ``crontab FILE`` fed an entry (the command after its five schedule fields),
+    ``watch CMD`` is a wrapper elsewhere."""
+    program = program_name(words[0])
+    if program == "trap":
+        code = next((w for w in words[1:] if not w.startswith("-")), None)
+        return [Nested("shell", code)] if code else []
+    if program in ("at", "batch"):
+        return _fed(feed, "shell")
+    if program == "crontab" and feed is not None and feed.kind == "text":
+        lines = [CRON_FIELDS.sub("", line) for line in feed.text.splitlines()[:64] if line.strip()[:1] not in ("", "#")]
+        return [Nested("shell", "\n".join(lines))] if lines else []
+    return []
+
+
+CRON_FIELDS = re.compile(r"^\s*(?:@\w+|(?:\S+\s+){5})")
+
+
+def git(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """Git settings whose value is a command (``[carriers.git] command_keys``): ``git -c
+    core.sshCommand='rm -rf ~; ssh' fetch``, ``git config core.pager 'CMD'``; and aliases: ``git
+    config alias.sync 'push --force origin main'`` is that git command, ``'!rm -rf ~'`` a shell one."""
+    keys = set(rules()["carriers"]["git"]["command_keys"])
+    out: list[Nested] = []
+    for i, w in enumerate(words[1:-1], start=1):
+        key, eq, value = words[i + 1].partition("=")
+        if w == "-c" and eq and key.lower() in keys:
+            out.append(Nested("shell", value.lstrip("!")))
+    pos = [w for w in words[1:] if not w.startswith("-")]
+    if len(pos) >= 3 and pos[0] == "config":
+        key, value = pos[1].lower(), " ".join(pos[2:])
+        if key.startswith("alias."):
+            out.append(Nested("shell", value[1:] if value.startswith("!") else f"git {value}"))
+        elif key in keys:
+            out.append(Nested("shell", value.lstrip("!")))
+    return out
+
+
+def npm(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """A package script set to a command (``npm pkg set scripts.postinstall='rm -rf ~/'``, ``npm
+    set-script NAME CMD``): the command runs on the next install or run."""
+    pos = [w for w in words[1:] if not w.startswith("-")]
+    if pos[:2] == ["pkg", "set"]:
+        scripts = [w.partition("=") for w in pos[2:]]
+        return [Nested("shell", value) for key, eq, value in scripts if eq and key.startswith("scripts.")]
+    if pos[:1] == ["set-script"] and len(pos) >= 3:
+        return [Nested("shell", " ".join(pos[2:]))]
+    return []
 
 
 def source(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
@@ -482,8 +578,21 @@ def cmd_exe(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed |
     """``cmd /c CODE…`` and ``cmd /k CODE…``: the rest of the line is a command."""
     for i, w in enumerate(words[1:], start=1):
         if w.lower() in ("/c", "/k", "/r"):
-            return [Nested("shell", " ".join(words[i + 1 :]))] if i + 1 < len(words) else []
+            return [Nested("shell", _cmd_expanded(" ".join(words[i + 1 :])))] if i + 1 < len(words) else []
     return []
+
+
+CMD_SET = re.compile(r"(?i)\bset\s+\"?(\w+)=([^&|\"]*)")
+
+
+def _cmd_expanded(code: str) -> str:
+    """cmd.exe code with its caret escapes dropped and the variables it sets expanded (``set x=rd /s
+    /q&& call %^x% D:\\Backups`` runs ``rd /s /q D:\\Backups``)."""
+    code = code.replace("^", "")
+    values = {m.group(1).lower(): m.group(2).strip() for m in list(CMD_SET.finditer(code))[:16]}
+    if not values:
+        return code
+    return re.sub(r"%(\w+)%", lambda m: values.get(m.group(1).lower(), m.group(0)), code)
 
 
 def declared(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
@@ -574,6 +683,12 @@ def _carriers() -> dict[str, Carrier]:
             "pwsh": powershell,
             "cmd": cmd_exe,
             "eval": eval_,
+            "trap": later,
+            "at": later,
+            "batch": later,
+            "crontab": later,
+            "git": git,
+            "npm": npm,
             "source": source,
             ".": source,
         }

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from sentinel.live.commands import SPLIT_NAME, Parsed, is_production, service_kinds
+from sentinel.live.commands import SPLIT_NAME, Parsed, is_nonproduction, is_production, service_kinds
 from sentinel.live.findings import Finding, cap, worst
 from sentinel.live.lexer import ITEMS
 from sentinel.live.paths import is_block_device, is_credential, is_sensitive_file, path_class
@@ -154,7 +154,10 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
     if "noun_severity" in rule and names_data(rule, p):
         raised.append(rule["noun_severity"])
     target = ops[-1] if ops else (p.positional[-1] if p.positional else p.program)
-    return worst([severity, *raised]), target, production
+    judged = worst([severity, *raised])
+    if "nonproduction_severity" in rule and not production and is_nonproduction(p.positional + p.values):
+        judged = cap(judged, rule["nonproduction_severity"])
+    return judged, target, production
 
 
 def _confined(rule: dict[str, Any], p: Parsed) -> bool:
@@ -169,7 +172,7 @@ def _confined(rule: dict[str, Any], p: Parsed) -> bool:
 
 def protected(branch: str) -> bool:
     """A branch a force push or deletion must not touch (``main``, ``release/*`` …)."""
-    name = branch.lower().removeprefix("refs/heads/")
+    name = branch.lower().removeprefix("refs/").removeprefix("heads/")
     return any(fnmatch.fnmatchcase(name, g) for g in rules()["git"]["protected"])
 
 

@@ -8,8 +8,11 @@ calls, fork loops, kills, SQL in string literals), other scripting languages
 from __future__ import annotations
 
 import ast
+import codecs
+import io
 import posixpath
 import re
+import tokenize
 from itertools import islice
 
 from sentinel.live.context import Nested
@@ -25,6 +28,8 @@ Bindings = dict[str, list[str]]  # a variable name → the paths it may hold
 MAX_NODES = 5000
 MAX_EXPANDED = 64
 LITERAL = re.compile(r"([\"'])([^\"'\n]{0,200})\1")
+QUOTED = re.compile(r"([\"'])([^\"'\n]{4,4000})\1")
+CODE_RUN = re.compile(r"\d{1,3}(?:\s*[,)]\s*(?:chr\s*\(|CHAR\s*\()?\s*\d{1,3}){3,400}")
 
 
 def _call_name(func: ast.expr) -> str:
@@ -254,6 +259,9 @@ def _fed_code(arg: ast.expr) -> Feed | None:
     for n in islice(ast.walk(arg), 64):
         if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith(("http://", "https://")):
             return Feed("remote", source=n.value[:200])
+        if isinstance(n, ast.Call) and _call_name(n.func) == "decode" and _rot13(n):  # codecs.decode(x, 'rot13')
+            rotated = codecs.decode(_strings(n.args[:1])[0], "rot13")
+            return Feed("text", rotated, ast.unparse(n)[:200], decoded=True)
         if isinstance(n, ast.Call) and _call_name(n.func) in decoders:
             literal = next(iter(_strings(n.args[:1])), None) if n.args else None
             if isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Constant):
@@ -262,6 +270,51 @@ def _fed_code(arg: ast.expr) -> Feed | None:
             evidence = ast.unparse(n)[:200]
             return Feed("encoded", source=evidence) if text is None else Feed("text", text, evidence, decoded=True)
     return None
+
+
+def _rot13(call: ast.Call) -> bool:
+    """Whether a ``decode`` call is ``codecs.decode(LITERAL, 'rot13')``."""
+    names = [a.value for a in call.args[1:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return bool(_strings(call.args[:1])) and bool(names) and names[0].lower().replace("_", "") == "rot13"
+
+
+def decoded_runs(text: str) -> list[Nested]:
+    """What inline code runs when it runs a decoded literal (``system(pack("H*","…"))``,
+    ``execSync(Buffer.from('…','base64'))``, ``system([114,109].pack("c*"))``, rot13): the decoded
+    text, fed to a shell as a decoded payload (an unreadable one as an encoded payload)."""
+    data = rules()["interpreters"]
+    runs = data["decoded_runs"]
+    if not pattern(runs["run_calls"]).search(text):
+        return []
+    decoders = {**data["inline_decoders"], "codes": runs["char_codes"], "rot13": runs["rot13"]}
+    for kind, regex in decoders.items():
+        if not pattern(regex).search(text):
+            continue
+        for literal in _candidates(kind, text)[:16]:
+            decoded = _decode_kind(kind, literal)
+            if decoded and all(c.isprintable() or c in "\n\t\r" for c in decoded):
+                return [Nested("fed", feed=Feed("text", decoded, text[:200], decoded=True), interpreter="shell")]
+        return [Nested("fed", feed=Feed("encoded", source=text[:200]), interpreter="shell")]
+    return []
+
+
+def _candidates(kind: str, text: str) -> list[str]:
+    """The literals a decoder of this kind may be given: quoted strings, or runs of char codes."""
+    if kind == "codes":
+        return [m.group(0) for m in CODE_RUN.finditer(text)]
+    return [m.group(2) for m in QUOTED.finditer(text)]
+
+
+def _decode_kind(kind: str, literal: str) -> str | None:
+    """A literal decoded as base64, hex, character codes or rot13 (None when it is not)."""
+    if kind == "codes":
+        try:
+            return "".join(chr(int(x)) for x in re.findall(r"\d+", literal))
+        except ValueError:
+            return None
+    if kind == "rot13":
+        return codecs.decode(literal, "rot13")
+    return decode("xxd" if kind == "hex" else "base64", {"-p"} if kind == "hex" else set(), "".join(literal.split()))
 
 
 def _decoded(call: str, literal: str) -> str | None:
@@ -287,12 +340,79 @@ def _argv(elts: list[ast.expr], bound: Bindings) -> list[str]:
     return out
 
 
+def _without_comments(text: str) -> str:
+    """Python source without its comments (read by the tokenizer, so a ``#`` in a string stays)."""
+    if "#" not in text:
+        return text
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type != tokenize.COMMENT]
+        return tokenize.untokenize(tokens)
+    except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
+        return text
+
+
+class _Folder(ast.NodeTransformer):
+    """Constant strings computed the way evasions compute them: ``'r' + 'm -rf /'``, a name bound
+    once to a string (``a = 'rm -r'; os.system(a + b)``), ``__import__('o' + 's')`` and
+    ``getattr(os, 'sys' + 'tem')``."""
+
+    def __init__(self, constants: dict[str, str]) -> None:
+        self.constants = constants
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if isinstance(node.ctx, ast.Load) and node.id in self.constants:
+            return ast.copy_location(ast.Constant(self.constants[node.id]), node)
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        left, right = node.left, node.right
+        if isinstance(node.op, ast.Add) and isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
+            if (
+                isinstance(left.value, str)
+                and isinstance(right.value, str)
+                and len(left.value) + len(right.value) < 4000
+            ):
+                return ast.copy_location(ast.Constant(left.value + right.value), node)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        first = node.args[0] if node.args else None
+        if _call_name(node.func) == "__import__" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return ast.copy_location(ast.Name(first.value, ast.Load()), node)
+        if _call_name(node.func) == "getattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+            if isinstance(node.args[1].value, str):
+                return ast.copy_location(ast.Attribute(node.args[0], node.args[1].value, ast.Load()), node)
+        return node
+
+
+def _folded(tree: ast.Module) -> ast.Module:
+    """The tree with evasive string arithmetic folded into constants (``_Folder``); names bound
+    more than once keep their names."""
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in islice(ast.walk(tree), MAX_NODES):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigned.setdefault(node.targets[0].id, []).append(node.value)
+    constants = {
+        name: values[0].value
+        for name, values in assigned.items()
+        if len(values) == 1 and isinstance(values[0], ast.Constant) and isinstance(values[0].value, str)
+    }
+    try:
+        return ast.fix_missing_locations(_Folder(constants).visit(tree))
+    except RecursionError:
+        return tree
+
+
 def judge_python(text: str) -> Judged:
     """Findings and nested code of a Python snippet (patterns when it does not parse)."""
     try:
         tree = ast.parse(text[: limit("max_snippet_chars")])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return judge_script(text)
+    tree = _folded(tree)
+    text = _without_comments(text)  # "# never call r.flushall() here" calls nothing
     out: Judged = (library_calls(text), [])
     if "=" in text:  # bucket = s3.Bucket('x'); bucket.delete(): the call on what the name is bound to
         out[0].extend(library_calls(expanded_calls(tree)))
@@ -314,7 +434,7 @@ def judge_script(text: str) -> Judged:
     or of the home directory, fork loops."""
     text = text[: limit("max_snippet_chars")]
     findings: list[Finding] = library_calls(text)
-    nested: list[Nested] = []
+    nested: list[Nested] = decoded_runs(text)
     for regex, kind in rules()["script_compiled"]:
         for m in list(regex.finditer(text))[:16]:
             groups = m.groupdict()
@@ -338,9 +458,26 @@ def judge_script(text: str) -> Judged:
     return findings, nested
 
 
+JS_JOINED = re.compile(r"([\"'])([^\"'\n]{0,400})\1\s*\+\s*([\"'])([^\"'\n]{0,400})\3")
+JS_INDEXED = re.compile(r"\[\s*([\"'])([A-Za-z_$][\w$]{0,63})\1\s*\]")
+
+
+def js_folded(text: str) -> str:
+    """JavaScript with string concatenation done and bracket access by a literal written as a
+    property (``db['drop'+'Database']()`` is ``db.dropDatabase()``)."""
+    if "+" not in text and "[" not in text:
+        return text
+    for _ in range(32):
+        joined = JS_JOINED.sub(lambda m: m.group(1) + m.group(2) + m.group(4) + m.group(1), text)
+        if joined == text:
+            break
+        text = joined
+    return JS_INDEXED.sub(lambda m: "." + m.group(2), text)
+
+
 def judge_mongo(text: str) -> Judged:
     """MongoDB shell JavaScript: the first (most severe) matching ``[[mongo]]`` pattern."""
-    text = text[: limit("max_snippet_chars")]
+    text = js_folded(text[: limit("max_snippet_chars")])
     for regex, rule in rules()["mongo_compiled"]:
         m = regex.search(text)
         if m:

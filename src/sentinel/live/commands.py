@@ -66,7 +66,8 @@ def globbed(word: str) -> tuple[str, ...]:
         return ()
     if not name.strip("*?"):
         return ANY_PROGRAM
-    matches = tuple(p for p in sorted(rules()["by_program"]) if fnmatch.fnmatchcase(p, name))
+    candidates = sorted({*rules()["by_program"], *rules()["interpreters"]["shells"]})  # /???/b??h is bash
+    matches = tuple(p for p in candidates if fnmatch.fnmatchcase(p, name))
     return ANY_PROGRAM if len(matches) > MAX_GLOBBED else matches
 
 

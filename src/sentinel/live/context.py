@@ -39,9 +39,10 @@ class Context:
     production: bool = False  # a carrier that runs this code names production (ssh prod-db-2 '…')
 
     @classmethod
-    def fresh(cls) -> Context:
-        """The context of a new request, with its full budget."""
-        return cls(Budget(limit("max_snippets")))
+    def fresh(cls, cwd: str | None = None) -> Context:
+        """The context of a new request, with its full budget (and the working directory its
+        ``context`` states, if any)."""
+        return cls(Budget(limit("max_snippets")), cwd=cwd)
 
 
 @dataclass(frozen=True, slots=True)

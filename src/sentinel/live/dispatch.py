@@ -8,7 +8,7 @@ judged as what they decode to (and running an encoded payload is itself high).
 
 from __future__ import annotations
 
-from sentinel.live.code import judge_mongo, judge_python, judge_redis_script, judge_script
+from sentinel.live.code import decoded_runs, judge_mongo, judge_python, judge_redis_script, judge_script
 from sentinel.live.context import Context, Nested, deeper
 from sentinel.live.findings import Finding, capped
 from sentinel.live.shell import judge_argv, judge_shell
@@ -20,7 +20,10 @@ Judged = tuple[list[Finding], list[Nested]]
 def _once(lang: str, text: str, argv: tuple[str, ...], ctx: Context) -> Judged:
     """One level: the language's own findings and what it carries."""
     if lang in ("shell", "powershell"):  # PowerShell: its cradles, and the Unix names of its aliases
-        return judge_shell(text, ctx)
+        findings, nested = judge_shell(text, ctx)
+        if "iex" in text.lower() or "invoke-expression" in text.lower():  # iex (-join [char[]](…)), FromBase64String
+            nested = [*decoded_runs(text), *nested]
+        return findings, nested
     if lang == "argv":
         return judge_argv(argv, ctx)
     if lang == "sql":

@@ -17,7 +17,7 @@ from sentinel.live.dispatch import judge
 from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.lexer import ASSIGNMENT, lex
 from sentinel.live.powershell import folded
-from sentinel.live.prose import judge_prose, mention_before
+from sentinel.live.prose import in_genre, judge_prose, mention_before
 from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
 from sentinel.live.sql import looks_like_sql
 from sentinel.live.windows import posix_paths
@@ -77,6 +77,13 @@ def _introduces_command(words: list[str]) -> bool:
     )
 
 
+def _early_backtick(line: str) -> bool:
+    """Whether a backtick substitution starts within a line's first three words (later ones read as
+    Markdown code spans in a sentence)."""
+    at = line.find("`")
+    return 0 <= at <= len(" ".join(line.split()[:3]))
+
+
 def command_like(text: str, depth: int = 0) -> bool:
     """Whether a line reads as a shell command rather than a sentence: it starts with a known
     program (or an assignment), and a program that is also an English word ("kill", "find") is
@@ -91,8 +98,10 @@ def command_like(text: str, depth: int = 0) -> bool:
         return True
     commands = lex(line)
     words, _ = unwrap(commands[0].words) if commands else ([], False)
-    if not words:
-        return False
+    if not words:  # exec 3<>/dev/tcp/…; cat <&3 | bash: a redirect only, then commands
+        return bool(commands) and bool(commands[0].redirects) and any(_starts_known(c.words) for c in commands[1:8])
+    if line.startswith("$") and 0 in commands[0].generated:  # $(tr a-z n-za-m <<< '…'), not a `span` of prose
+        return True
     program = program_name(words[0])
     if " " in words[0].strip() and not ("/" in words[0] and program in known_programs()):  # 'redis-cli FLUSHALL'
         return command_like(words[0], depth + 1)  # (not "C:/Program Files/…/pwsh.exe", a program's path)
@@ -119,7 +128,8 @@ def command_like(text: str, depth: int = 0) -> bool:
         or nxt.lower().endswith(tuple(rules()["interpreters"]["script_extensions"]))  # python manage.py
         or canonical(words) is not words  # php artisan db:wipe
         or bool(DRIVE.match(nxt))  # format D: /q
-        or any(op in line for op in COMMAND_OPERATORS)
+        or any(op in line for op in COMMAND_OPERATORS if op != "`")
+        or _early_backtick(line)  # eval `cat cmd.txt` — not "Free up space by clearing out `/var/…`"
         or command_like(" ".join(words[1:]), depth + 1)  # eval rm -rf /srv, eval "rm -rf $HOME"
     )
 
@@ -151,14 +161,6 @@ def _proposed_after(following: str) -> bool:
     return False
 
 
-def _in_genre(preceding: str) -> bool:
-    """Whether the text starts with a document's label ("CHANGELOG:", "Review comment:") and no
-    first-person proposal follows the label before the snippet."""
-    cues = rules()["prose_extract"]
-    m = pattern(cues["genre"], re.IGNORECASE).match(preceding)
-    return m is not None and not pattern(cues["intent"]).search(preceding[m.end() :].lower())
-
-
 def mentioned(preceding: str, following: str = "") -> bool:
     """Whether the words around a snippet say it is only talked about: a document's label at the start
     of the text, a mention cue before it, or words after it that only say what it does ("`rm -rf /`
@@ -167,7 +169,7 @@ def mentioned(preceding: str, following: str = "") -> bool:
         return False
     if following and pattern(rules()["prose_extract"]["described"]).match(following[:40].lower()):
         return True
-    return _in_genre(preceding) or mention_before(preceding[-160:].lower())
+    return in_genre(preceding) or mention_before(preceding[-160:].lower())
 
 
 def _quoted(before: str, after: str) -> bool:

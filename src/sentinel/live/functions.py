@@ -103,13 +103,26 @@ def called(body: str, args: list[str]) -> str:
 
 
 def aliases(words: list[str]) -> dict[str, str]:
-    """The aliases an ``alias NAME=VALUE …`` command defines (its words, quotes removed)."""
-    out = {}
-    for w in words[1:MAX_FUNCTIONS]:
-        name, eq, value = w.partition("=")
-        if eq and name and value.strip():
-            out[name] = value
-    return out
+    """The names a command makes stand for another command: ``alias NAME=VALUE …``, ``hash -p
+    PATH NAME`` and a link or copy of a program (``ln -sf /bin/rm /tmp/cleanup``, ``cp /bin/rm x``)."""
+    program = words[0].rsplit("/", 1)[-1] if words else ""
+    if program == "alias":
+        out = {}
+        for w in words[1:MAX_FUNCTIONS]:
+            name, eq, value = w.partition("=")
+            if eq and name and value.strip():
+                out[name] = value
+        return out
+    operands = [w for w in words[1:] if not w.startswith("-")]
+    if program == "hash" and "-p" in words and len(operands) == 2:
+        return {operands[1]: operands[0]}
+    if program in ("ln", "cp", "install") and len(operands) == 2 and PROGRAM_PATH.match(operands[0]):
+        return {operands[1]: operands[0], operands[1].rsplit("/", 1)[-1]: operands[0]}
+    return {}
+
+
+# A program's own path (`/bin/rm`, `/usr/sbin/mkfs.ext4`): a link to it or a copy of it runs it.
+PROGRAM_PATH = re.compile(r"^/(?:usr/)?(?:local/)?s?bin/[\w.+-]+$")
 
 
 def expanded(value: str, args: list[str]) -> str:

@@ -56,13 +56,13 @@ def assess(req: OverseeRequest) -> Assessment:
     findings: list[Finding] = []
     if not tool_call and req.proposed_tool:
         if _holds_command(req.proposed_tool):
-            findings += analyze(f"{req.proposed_tool} {req.proposed_target}".strip(), None)
+            findings += analyze(f"{req.proposed_tool} {req.proposed_target}".strip(), None, req.context)
         elif req.proposed_target or not _names_the_described_program(req.proposed_tool, description):
             tool_call = {
                 "name": req.proposed_tool,
                 "arguments": {"target": req.proposed_target} if req.proposed_target else {},
             }
-    findings += analyze(description, tool_call)
+    findings += analyze(description, tool_call, req.context)
     for f in findings:
         trace.append(
             f"parsed {f.source}: {f.what} on {f.target or '?'} → {f.severity}"

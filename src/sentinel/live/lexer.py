@@ -101,7 +101,34 @@ def _matching(s: str, i: int, opening: str, closing: str) -> int:
 PARAMETER = re.compile(r"([A-Za-z_]\w*)(?::?([-=+?])(.*)|:(\s*-?\d+(?::\s*-?\d+)?))?", re.DOTALL)
 # Variables every shell has set, for `${NAME:OFFSET:LENGTH}` of one the script never assigned: what
 # matters is how they start (`${PATH:0:1}` is `/`).
+SHELLS = MappingProxyType({"SHELL": "/bin/sh", "BASH": "/bin/bash"})  # ${SHELL} -c …: a shell, whichever
 SHELL_VARIABLES = MappingProxyType({"PATH": "/usr/local/bin:/usr/bin:/bin", "PWD": "/", "SHELL": "/bin/sh"})
+
+
+KNOWN_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
+# A brace expansion standing alone (`{rm,-rf,/home}`): its items become words.
+BRACE_LIST = re.compile(r"\{([^{}\s'\"$`]*,[^{}\s'\"$`]*)\}(?=[\s;|&)]|$)")
+OPERATOR_EXPANSION = re.compile(
+    r"!(?P<ref>[A-Za-z_]\w*)|(?P<name>[A-Za-z_]\w*)(?P<op>//|/|\^\^|,,|\^|,)(?P<arg>.*)", re.DOTALL
+)
+# $0 … $9, $@ and $* are read from these names (set by `set -- …` and by `sh -c CODE ARG0 ARG1 …`).
+POSITIONAL_NAMES = MappingProxyType({str(k): f"__arg{k}" for k in range(10)} | {"@": "__args", "*": "__args"})
+
+
+def _operated(value: str, op: str, arg: str) -> str | None:
+    """A known value after ``/``, ``//`` (a literal pattern), ``^^``, ``,,``, ``^``, ``,``."""
+    if op in ("/", "//"):
+        pattern_, _, replacement = arg.partition("/")
+        if not pattern_ or any(ch in pattern_ for ch in "*?["):
+            return None
+        return value.replace(pattern_, replacement, -1 if op == "//" else 1)
+    if op == "^^":
+        return value.upper()
+    if op == ",,":
+        return value.lower()
+    if op == "^":
+        return value[:1].upper() + value[1:]
+    return value[:1].lower() + value[1:]
 
 
 def _substring(value: str, spec: str) -> str | None:
@@ -183,9 +210,23 @@ class _Lexer:
         so_far = "".join(self.parts)
         only = not so_far or bool(re.fullmatch(r"[A-Za-z_]\w*=", so_far))
         self.parts.append(placeholder)
+        script = self.with_known(script)
         self.cur.subs.append(script)
         self.only_sub = script if only else None
         self.started = True
+
+    def with_known(self, script: str) -> str:
+        """A substitution's script with the plain variables assigned before it written in (``s=…;
+        $(rev <<< $s)``): the script is judged on its own, away from this environment."""
+        if "$" not in script or not self.env:
+            return script
+
+        def known(m: re.Match[str]) -> str:
+            value = self.env.get(m.group(1) or m.group(2))
+            plain = value is not None and not value.startswith((SUB_MARK, LIST_MARK))
+            return "'" + value.replace("'", "'\\''") + "'" if plain and value is not None else m.group(0)
+
+        return KNOWN_VARIABLE.sub(known, script)
 
     def finish_word(self) -> None:
         """Close the current word: a redirect target, a heredoc delimiter or a command word."""
@@ -195,7 +236,7 @@ class _Lexer:
         if self.redirect is not None:
             if self.redirect in ("<<", "<<-"):
                 self.heredocs.append((self.cur, text, self.redirect == "<<-"))
-            elif not (self.redirect in (">&", "<&") and re.fullmatch(r"\d*-?", text)):
+            elif not (self.redirect in (">&", "<&") and re.fullmatch(r"[012]?-?", text)):  # 2>&1 is no file
                 self.cur.redirects.append((self.redirect, text))
             self.redirect = None
         elif len(self.cur.words) < MAX_WORDS:
@@ -228,6 +269,10 @@ class _Lexer:
         cmd = self.cur
         if cmd.words and cmd.words[0] in DECLARATIONS:  # export X=1: an assignment all the same
             self.assign(cmd.words[1:], {i - 1: v for i, v in cmd.generated.items()})
+        if cmd.words[:2] == ["set", "--"]:  # set -- rm -rf /: the positional parameters "$@", $1 …
+            self.env[POSITIONAL_NAMES["@"]] = " ".join(cmd.words[2:])[:MAX_VALUE]
+            for k, word in enumerate(cmd.words[2:11], start=1):
+                self.env[POSITIONAL_NAMES[str(k)]] = word[:MAX_VALUE]
         if len(cmd.words) > 3 and cmd.words[0] == "for" and cmd.words[2] == "in" and NAME.fullmatch(cmd.words[1]):
             self.loop(cmd)
         lead = 0
@@ -256,7 +301,7 @@ class _Lexer:
         every shell sets (``${PATH:0:1}`` is ``/``, ``[shell_variables]``)."""
         m = PARAMETER.fullmatch(body)
         if m is None:
-            self.lit(raw)
+            self.operator_expansion(body, quoted, raw)
             return
         name, op, arg, spec = m.group(1), m.group(2), m.group(3), m.group(4)
         if spec is not None:
@@ -273,10 +318,29 @@ class _Lexer:
         else:
             self.expand(name, None, quoted, raw)
 
+    def operator_expansion(self, body: str, quoted: bool, raw: str) -> None:
+        """``${!REF}`` (the variable REF names), ``${NAME/PAT/REP}`` and ``${NAME//PAT/REP}`` (a
+        literal pattern replaced once or everywhere), ``${NAME^^}``/``${NAME,,}`` (upper or lower
+        case) of a known value; anything else stays as written."""
+        m = OPERATOR_EXPANSION.fullmatch(body)
+        value = None
+        if m is not None and m.group("ref"):
+            target = self.env.get(m.group("ref"))
+            value = self.env.get(target) if target and NAME.fullmatch(target) else None
+        elif m is not None:
+            known = self.env.get(m.group("name"))
+            if known is not None and not known.startswith((SUB_MARK, LIST_MARK)):
+                value = _operated(known, m.group("op"), m.group("arg") or "")
+        if value is None or value.startswith((SUB_MARK, LIST_MARK)) or self.expanded + len(value) > MAX_EXPANSION:
+            self.lit(raw)
+            return
+        self.expanded += len(value)
+        self.insert(value, quoted)
+
     def expand(self, name: str, default: str | None, quoted: bool, raw: str) -> None:
         """A variable: its value from an earlier assignment (or its default), split into words
         when unquoted; ``$IFS`` is a word break; an unknown variable stays as written."""
-        value = " " if name == "IFS" else self.env.get(name, default)
+        value = " " if name == "IFS" else self.env.get(name, default if default is not None else SHELLS.get(name))
         if value is None or self.expanded + len(value) > MAX_EXPANSION:
             self.lit(raw)
             return
@@ -293,7 +357,8 @@ class _Lexer:
         if quoted:
             self.lit(value)
         else:
-            pieces = value.split()
+            ifs = self.env.get("IFS")
+            pieces = value.split() if ifs is None else [x for x in re.split(f"[{re.escape(ifs)}]+", value) if x]
             if value[:1].isspace():
                 self.finish_word()
             for k, piece in enumerate(pieces):
@@ -325,6 +390,9 @@ class _Lexer:
         elif m := NAME.match(s, i + 1):
             self.i = m.end()
             self.expand(m.group(), None, quoted, s[i : self.i])
+        elif nxt and nxt in "@*0123456789" and nxt in POSITIONAL_NAMES and POSITIONAL_NAMES[nxt] in self.env:
+            self.i = i + 2  # set -- rm -rf /; "$@" — or sh -c '$0 $1' rm -rf
+            self.expand(POSITIONAL_NAMES[nxt], None, quoted and nxt not in "@*", s[i : self.i])
         else:
             self.i = i + (2 if nxt and nxt in "@*#?$!-0123456789" else 1)
             self.lit(s[i : self.i])
@@ -457,6 +525,11 @@ class _Lexer:
                 self.backtick()
             elif c in "<>|&;()":
                 self.operator(c)
+            elif c == "{" and not self.started and (brace := BRACE_LIST.match(s, self.i)):
+                for item in brace.group(1).split(",")[:MAX_WORDS]:  # {rm,-rf,/home}: one word each
+                    self.lit(item)
+                    self.finish_word()
+                self.i = brace.end()
             elif c in "{}" and not self.started and nxt in ("", " ", "\n", ";", "|", ")"):
                 self.operator(c)
             elif c == "#":

@@ -16,6 +16,8 @@ from sentinel.live.rules import known_programs, rules
 
 SQL_WORDS = frozenset({"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "table", "from"})
 NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+# An em dash that starts an option word (`git push —force`, as editors turn `--` into one).
+EM_DASH_FLAG = re.compile(r"(?<=\s)\u2014(?=[a-z][a-z-]+\b)")
 
 
 @lru_cache(maxsize=1)
@@ -54,10 +56,13 @@ def _program_word(word: str) -> str:
 
 def clean(text: str) -> str:
     """The text with compatibility forms folded, format characters dropped, confusables mapped to
-    ASCII, tabs and other horizontal spaces made plain and ``\\r\\n`` made ``\\n``."""
+    ASCII, tabs and other horizontal spaces made plain, ``\\r\\n`` made ``\\n``, a backslash-newline
+    joined (the shell and Python both continue the line) and an em dash before an option word read
+    as ``--``."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
         text = NON_ASCII_WORD.sub(lambda m: _read_word(m.group()), text)
         text = "".join(" " if ch != "\n" and ch.isspace() else ch for ch in text)
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return EM_DASH_FLAG.sub("--", text.replace("\\\n", "")) if "\\\n" in text or "\u2014" in text else text

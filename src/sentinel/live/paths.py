@@ -37,7 +37,7 @@ def _expand(path: str, cwd: str | None) -> str:
         p = p or "."
     if cwd and not p.startswith(("/", "~", "$")):
         p = posixpath.join(cwd, p)
-    if p.startswith("/"):
+    if p.startswith("/") or "/../" in f"/{p}/":  # ./build/../../../..: where it really points
         p = posixpath.normpath(p)
     while len(p) > 1 and p.endswith(("/", "/.")):
         p = p[:-1] if p.endswith("/") else p[:-2]
@@ -65,11 +65,24 @@ def _tables() -> dict[str, frozenset[str] | tuple[str, ...]]:
     return out
 
 
+def _inside_named_scratch(path: str) -> bool:
+    """Whether a relative path stays inside the working directory and names build output or a
+    scratch directory (``./build``, ``dist/*``, ``node_modules``)."""
+    raw = unixish(path.strip().strip("'\"").lower())
+    if raw.startswith(("/", "~", "$")) or not raw or raw in (".", "./"):
+        return False
+    normal = posixpath.normpath(raw)
+    parts = [c for c in normal.split("/") if c]
+    return not normal.startswith("..") and normal != "." and any(c in _tables()["scratch_names"] for c in parts)
+
+
 def path_class(path: str, cwd: str | None = None) -> str:
     """The class of one target path (see the module docstring)."""
     t = _tables()
     if path[:1] == "$" and pattern(rules()["paths"]["unset_prefix"]).match(path.strip("'\"").lower()):
         return "unset"
+    if cwd and _inside_named_scratch(path):  # ./build in /srv/app: build output wherever the tree is
+        return "scratch"
     p = _expand(path, cwd)
     if p in t["root"] or p == "/..":
         return "root"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from sentinel.live.rules import pattern, rules
+
 MAX_FOLDS = 32
 LITERAL = r"(?:'(?:[^'\n]|'')*'|\"[^\"`$\n]*\")"
 ITEM = rf"(?:{LITERAL}|\$\w+)"
@@ -27,6 +29,7 @@ CALL = re.compile(
 STRINGS = re.compile(LITERAL)
 QUICK = re.compile(r"(?i)(?:^|[;|{\n(])\s*(?:[&.]|iex|invoke-expression)\s*[(\$'\"]")
 NAME = re.compile(r"[\w.:\\/ -]{1,200}")
+TICKED = re.compile(r"(?<![`\w])-?[A-Za-z][\w-]{0,60}`[A-Za-z][\w`-]{0,60}")
 
 
 def _literal(text: str) -> str:
@@ -68,8 +71,23 @@ def _value(expr: str, variables: dict[str, str]) -> str | None:
     return None
 
 
+def untick(text: str) -> str:
+    """PowerShell's backtick escapes inside words dropped (``Re`m`ove-Item -Re`curse`` is
+    ``Remove-Item -Recurse``) when a word they spell is a cmdlet: a backtick before a letter is that
+    letter in PowerShell, while in Markdown backticks wrap whole spans."""
+    if "`" not in text:
+        return text
+    words = list(TICKED.finditer(text))
+    cmdlet = pattern(rules()["known"]["powershell_cmdlet"])
+    if not any(cmdlet.match(m.group(0).replace("`", "")) for m in words[:MAX_FOLDS]):
+        return text
+    return TICKED.sub(lambda m: m.group(0).replace("`", ""), text)
+
+
 def folded(text: str) -> str:
-    """The text with call operators on string expressions replaced by the command they name."""
+    """The text with call operators on string expressions replaced by the command they name, and
+    backtick escapes inside cmdlet words dropped (:func:`untick`)."""
+    text = untick(text)
     if not QUICK.search(text):
         return text
     variables: dict[str, str] = {}

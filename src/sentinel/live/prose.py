@@ -4,10 +4,14 @@ path a sentence names is judged like the command would be ("clean out /home").""
 
 from __future__ import annotations
 
+import re
+
 from sentinel.live.commands import is_production
 from sentinel.live.findings import Finding, capped
 from sentinel.live.paths import path_class
 from sentinel.live.rules import pattern, rules
+
+SPAN = re.compile(r"`[^`\n]{0,400}`")
 
 
 def judge_prose(text: str) -> list[Finding]:
@@ -30,16 +34,27 @@ def judge_prose(text: str) -> list[Finding]:
 
 
 def _asks_or_mentions(low: str, start: int) -> bool:
-    """A question ("how do I delete …?") or a mention ("explain why dropping …") proposes nothing."""
-    if pattern(rules()["prose_extract"]["question"]).search(low):
+    """A question ("how do I delete …?"), a document quoted ("Commit message: remove DROP TABLE …")
+    or a mention ("explain why dropping …") proposes nothing."""
+    if pattern(rules()["prose_extract"]["question"]).search(low) or in_genre(low[:start]):
         return True
     return mention_before(low[max(0, start - 160) : start])
+
+
+def in_genre(preceding: str) -> bool:
+    """Whether the text starts with a document's label ("CHANGELOG:", "Review comment:") and no
+    first-person proposal follows the label before the snippet."""
+    cues = rules()["prose_extract"]
+    m = pattern(cues["genre"], re.IGNORECASE).match(preceding)
+    return m is not None and not pattern(cues["intent"]).search(preceding[m.end() :].lower())
 
 
 def mention_before(window: str) -> bool:
     """Whether the words before something (lower-cased) only talk about it: a mention cue with no
     first-person proposal after it ("the log contains the key, so I'll force-push" proposes)."""
     cues = rules()["prose_extract"]
+    if "`" in window:  # "… containing `curl ... | bash` or `wget …`": an earlier span is one word of it
+        window = SPAN.sub("`x`", window)
     proposals = list(pattern(cues["intent"]).finditer(window))
     if proposals:
         window = window[proposals[-1].end() :]

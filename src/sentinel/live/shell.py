@@ -15,7 +15,7 @@ from sentinel.live.carriers import carrier_for
 from sentinel.live.classify import classify, is_dry_run
 from sentinel.live.commands import ANY_PROGRAM, Parsed, canonical, globbed, is_production, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
-from sentinel.live.feeds import Feed, output_of_script, stdin_of
+from sentinel.live.feeds import Feed, output_of, output_of_script, stdin_of
 from sentinel.live.files import Files
 from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.functions import aliases, called, definitions, expanded
@@ -23,7 +23,7 @@ from sentinel.live.lexer import Command, lex
 from sentinel.live.paths import path_class
 from sentinel.live.powershell import folded
 from sentinel.live.processes import killed_everything
-from sentinel.live.rules import limit, members, rules
+from sentinel.live.rules import limit, members, pattern, rules
 from sentinel.live.specials import (
     applied_manifest,
     copy_targets,
@@ -103,6 +103,16 @@ def _moved(words: list[str]) -> list[tuple[str, str]]:
 SCRATCH_WRITES = ("scratch",)
 
 
+def _written_startup(cmd: Command) -> str:
+    """The known text a command writes into a file that runs it later (``[redirects] startup_files``:
+    shell startup files, cron tables, rc.local, git hooks), or nothing."""
+    startup = pattern(rules()["redirects"]["startup_files"])
+    if not any(op in (">", ">>") and startup.search(target.lower()) for op, target in cmd.redirects):
+        return ""
+    out = output_of(cmd)
+    return out.text if out.kind == "text" else ""
+
+
 def _decoded_words(cmd: Command, offset: int, words: list[str]) -> list[str]:
     """The words with each argument that is a decoded substitution's output replaced by what it
     prints (``redis-cli $(echo LLAHSULF | rev)`` is ``redis-cli FLUSHALL``; split like an unquoted
@@ -156,6 +166,9 @@ def judge_command(
     if run is not None:  # cmd=$(echo … | base64 -d); $cmd — the program is what the substitution prints
         return findings, [Nested("fed", feed=run, interpreter="shell", cwd=cwd)]
     words = _decoded_words(cmd, offset, words)
+    startup = _written_startup(cmd)
+    if startup:  # echo 'rm -rf ~/*' >> ~/.bashrc: runs at the next login
+        return findings, [Nested("shell", startup, cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
     if files is not None and feed is not None:
         feed = files.fed(feed)
@@ -174,6 +187,8 @@ def judge_command(
         p.upstream = upstream_words(cmd)
         if feed is not None and feed.roots:
             p.roots = feed.roots
+        elif feed is not None and feed.kind == "text" and feed.text.split():  # echo ./dist | xargs rm -rf
+            p.roots = tuple(feed.text.split()[:64])
         else:
             p.all_targets = True
     if any(i > offset and _lists_many(s) for i, s in cmd.generated.items() if i not in cmd.procsubs):
@@ -228,8 +243,8 @@ def judge_shell(text: str, ctx: Context) -> Judged:
                 findings.append(Finding("shell", "a program name any of many programs match", "high", words[0]))
             else:
                 nested += [Nested("argv", argv=(program, *words[1:]), cwd=cwd) for program in programs]
-        if words and program_name(words[0]) == "alias":  # alias ll='rm -rf /home/deploy'
-            known_aliases.update(aliases(words))
+        if words and program_name(words[0]) in ("alias", "hash", "ln", "cp", "install") and (named := aliases(words)):
+            known_aliases.update(named)  # alias ll='rm -rf /home/deploy', hash -p /bin/rm tidy, ln -s /bin/rm x
         elif words and words[0] in known_aliases:
             nested.append(Nested("shell", expanded(known_aliases[words[0]], words[1:]), cwd=cwd))
         if functions and words and words[0] in functions:  # wipe /var/lib/mysql, wipe() defined above

@@ -106,9 +106,13 @@ def _filters_protected(upstream: tuple[str, ...]) -> bool:
     return inverted and named
 
 
+UNNAMED_BRANCH = ("head", "@")  # git push --force origin HEAD: whichever branch is checked out
+
+
 def git_push(p: Parsed) -> Finding | None:
-    """Force pushes and deletions, judged by the branch: protected → catastrophic, unknown →
-    medium (flag), one's own feature branch → low."""
+    """Force pushes and deletions, judged by the branch: protected → catastrophic, unknown (not
+    named, ``HEAD``) → medium (flag), one's own feature branch → low; a plain push straight to a
+    protected branch → medium."""
     if p.program != "git" or "push" not in p.positional:
         return None
     found = _push(p)
@@ -134,12 +138,14 @@ def _push(p: Parsed) -> Finding | None:
     if (force or delete) and hits:
         what = "deletion of a protected branch" if delete else "force push to a protected branch"
         return Finding("shell", what, "catastrophic", hits[0], evidence, production=True)
+    if not force and not delete and hits:  # git revert … && git push origin main: a human should see it
+        return Finding("shell", "push to a protected branch", "medium", hits[0], evidence, production=True)
     if delete and p.all_targets and _filters_protected(p.upstream):
         return Finding("shell", "deletion of every listed branch (protected ones filtered out)", "medium", "", evidence)
     if delete and p.all_targets:
         what = "deletion of every listed branch (protected ones included)"
         return Finding("shell", what, "catastrophic", "branches", evidence, production=True)
-    if force and not branches:
+    if force and (not branches or branches[0].lower() in UNNAMED_BRANCH):  # git push --force origin HEAD
         return Finding("shell", "force push (branch not named)", "medium", "current branch", evidence)
     if force or delete:
         what = "force push to a feature branch" if force else "deletion of a feature branch"

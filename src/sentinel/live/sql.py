@@ -30,8 +30,37 @@ MAX_DEPTH = 3  # dynamic SQL inside dynamic SQL …
 Judged = tuple[str, str, str]  # (what, severity, target)
 
 
+SQL_ARITHMETIC = re.compile(r"(?i)'\s*(?:\|\||\+)\s*N?'|\bconcat\s*\(|\b(?:n?char|chr)\s*\(\s*\d|\b0x[0-9a-f]{8}")
+CHAR_CALL = re.compile(r"(?i)\b(?:char|chr|nchar)\s*\(\s*(\d{1,3})\s*\)")
+HEX_LITERAL = re.compile(r"(?i)\b0x((?:[0-9a-f]{2}){4,2000})\b")
+LITERAL_BODY = re.compile(r"N?'((?:[^']|'')*)'")
+CONCAT_CALL = re.compile(r"(?i)\bconcat\s*\(\s*((?:N?'(?:[^']|'')*'\s*,\s*)*N?'(?:[^']|'')*')\s*\)")
+JOINED_LITERALS = re.compile(r"N?'((?:[^']|''){0,2000})'\s*(?:\|\||\+)\s*N?'((?:[^']|''){0,2000})'")
+SET_VARIABLE = re.compile(
+    r"(?is)^\s*(?:set|declare)\s+(@\w+)(?:\s+n?(?:var)?char\s*(?:\(\s*(?:\d+|max)\s*\))?)?\s*:?=\s*N?'((?:[^']|'')*)'\s*;?\s*$"
+)
+RUN_VARIABLE = re.compile(
+    r"(?is)^\s*(?:prepare\s+\w+\s+from|exec(?:ute)?\s+(?:sys\.)?sp_executesql|exec(?:ute)?\s*\(?|execute\s+immediate)\s*(@?\w+)\s*\)?\s*;?\s*$"
+)
+
+
+def _splits_keyword(text: str, start: int, end: int) -> bool:
+    """Whether an empty comment at ``text[start:end]`` splits a statement keyword (``DR/**/OP``)."""
+    left = re.search(r"[A-Za-z]+$", text[max(0, start - 12) : start])
+    right = re.match(r"[A-Za-z]+", text[end : end + 12])
+    if left is None or right is None:
+        return False
+    return (left.group(0) + right.group(0)).lower() in SPLIT_KEYWORDS
+
+
+SPLIT_KEYWORDS = frozenset(
+    {"drop", "delete", "truncate", "update", "alter", "grant", "revoke", "execute", "exec", "table", "database"}
+)
+
+
 def without_comments(text: str) -> str:
-    """SQL with its comments made spaces (``DELETE/**/FROM/**/users`` is ``DELETE FROM users``);
+    """SQL with its comments made spaces (``DELETE/**/FROM/**/users`` is ``DELETE FROM users``; an
+    empty comment inside a word joins it, ``DR/**/OP``, as a guard should read it);
     a MySQL executable comment (``/*!50000 DROP */``) keeps its body, since MySQL runs it. Quoted
     strings are kept as they are. One linear pass, no regex."""
     if "/*" not in text and "--" not in text:
@@ -51,7 +80,8 @@ def without_comments(text: str) -> str:
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
             body = text[i + 2 : n if end < 0 else end]
-            out.append(" " + body.lstrip("!0123456789") + " " if body.startswith("!") else " ")
+            joins = not body and end >= 0 and _splits_keyword(text, i, end + 2)
+            out.append(" " + body.lstrip("!0123456789") + " " if body.startswith("!") else "" if joins else " ")
             i = n if end < 0 else end + 2
         else:
             j = i + 1
@@ -416,7 +446,8 @@ def _judge_piece(text: str, parser: Parser, depth: int, many: bool) -> list[Find
     reads = isinstance(node, (exp.Select, exp.Union)) and node.find(exp.Into) is None and severity == "low"
     evidence = f"{what} …" if many else text[:200]
     names = [n for n in re.split(r"[,\s]+", target) if n]
-    return [Finding("sql", what, severity, target or what, evidence, is_production(names), reads)]
+    by_key = what.startswith("targeted ") and severity == "low"  # DELETE … WHERE id = 77812: one record, named
+    return [Finding("sql", what, severity, target or what, evidence, is_production(names), reads, by_key)]
 
 
 @lru_cache(maxsize=2048)
@@ -431,8 +462,47 @@ def judge_sql(text: str) -> tuple[Finding, ...]:
         reads = bool(pattern(sql["reads"]).match(text)) and not pattern(sql["writes"]).search(text)
         return (Finding("sql", "read" if reads else "read or insert", "low", "", text[:200], inert=reads),)
     parser = Parser()
-    pieces = split(text)
+    pieces = _run_variables(split(folded_literals(text)))
     findings: list[Finding] = []
     for piece in pieces:
         findings += _judge_piece(piece, parser, 0, len(pieces) > 1)
     return tuple(findings)
+
+
+def folded_literals(text: str) -> str:
+    """SQL with string arithmetic done: ``'DR' || 'OP TABLE x'``, ``'DR'+'OP …'``, ``CONCAT('DR',
+    'OP …')``, ``CHAR(68)+CHAR(82)`` and a hex literal (``0x44524f50…``) become one literal, so the
+    statement that runs it (``EXECUTE``, ``PREPARE … FROM``) is judged by what it runs."""
+    if not SQL_ARITHMETIC.search(text):
+        return text
+    text = CHAR_CALL.sub(lambda m: "'" + chr(int(m.group(1))).replace("'", "''") + "'", text)
+    text = HEX_LITERAL.sub(_hex_literal, text)
+    for _ in range(64):
+        joined = CONCAT_CALL.sub(lambda m: "'" + "".join(LITERAL_BODY.findall(m.group(1))) + "'", text)
+        joined = JOINED_LITERALS.sub(lambda m: "'" + m.group(1) + m.group(2) + "'", joined)
+        if joined == text:
+            break
+        text = joined
+    return text
+
+
+def _hex_literal(m: re.Match[str]) -> str:
+    """``0x44524f50`` as the quoted text it spells (left alone when it is no text)."""
+    try:
+        return "'" + bytes.fromhex(m.group(1)).decode("utf-8").replace("'", "''") + "'"
+    except ValueError:
+        return m.group(0)
+
+
+def _run_variables(pieces: list[str]) -> list[str]:
+    """Statements with a variable that holds SQL run as that SQL: ``SET @q = '…'; PREPARE s FROM
+    @q; EXECUTE s``, ``DECLARE @s NVARCHAR(200) = N'…'; EXEC sp_executesql @s``, ``EXEC(@s)``."""
+    values: dict[str, str] = {}
+    out = []
+    for piece in pieces:
+        m = SET_VARIABLE.match(piece)
+        if m:
+            values[m.group(1).lower()] = m.group(2).replace("''", "'")
+        r = RUN_VARIABLE.match(piece)
+        out.append(values.get(r.group(1).lower(), piece) if r else piece)
+    return out

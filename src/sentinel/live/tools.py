@@ -20,9 +20,11 @@ from sentinel.live.filewrites import file_write
 from sentinel.live.findings import Finding
 from sentinel.live.normalize import clean
 from sentinel.live.rules import ambiguous_programs, known_programs, members, rules
+from sentinel.live.sql import looks_like_sql
 
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 TEMPLATE = re.compile(r"\{([a-z_|]+)\}")
+TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 MISSING = "\x00"
 TextJudge = Callable[[str, Context], list[Finding]]
 POWERSHELL = ("powershell", "pwsh")
@@ -186,6 +188,10 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     if call is None:  # fail closed: what was not analysed is not approved
         return [Finding("tool_call", "more nested tool calls than the analyser follows", "high", name)]
     name, arguments = call
+    steps = _steps(arguments)
+    if steps is not None:  # run_steps {steps: [{tool: write_file, …}, {tool: execute_bash, …}]}
+        return _judge_steps(steps, ctx)
+    arguments = _filled(arguments)
     words = name_words(mcp_tool(name))
     words[:1] = [t["cli_aliases"].get(w, w) for w in words[:1]]  # k8s_delete → kubectl delete
     tool = "_".join(words)
@@ -199,6 +205,9 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     findings: list[Finding] = []
     code_seen = False
     program = _cli(words)
+    argv = _program_and_args(arguments) or _http_request(words, arguments)
+    if argv is not None:  # run_process {program: bash, args: ["-c", "r''m -rf ~"]}, http_request {url, …}
+        return judge("argv", "", ctx, argv)
     for key, value in list(arguments.items())[:32]:
         judged = _code(lang, key.lower(), value, ctx, program)
         if judged is not None:
@@ -217,6 +226,70 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
         return judge("argv", "", ctx, tuple(_cli_command(words, operands)[:256]))
     values = list(operands.values())
     return judge_text(" ".join([*words, *values])[:4000], ctx)
+
+
+def _program_and_args(arguments: dict[str, Any]) -> tuple[str, ...] | None:
+    """A call that names a program and its argument list (``{program: bash, args: [-c, …]}``)."""
+    t = rules()["tools"]
+    program = next((arguments[k] for k in t["program_args"] if isinstance(arguments.get(k), str)), None)
+    args = next((arguments[k] for k in ("args", "argv", "arguments") if isinstance(arguments.get(k), list)), None)
+    if program is None or args is None or not all(isinstance(a, str) for a in args):
+        return None
+    return tuple(clean(w) for w in (program, *args[:255]))
+
+
+def _http_request(words: list[str], arguments: dict[str, Any]) -> tuple[str, ...] | None:
+    """An HTTP request tool's call as the curl command that makes it (``http_request {method: POST,
+    url, body}`` → ``curl -X POST URL --data BODY``), when it names a URL."""
+    url = arguments.get("url") or arguments.get("endpoint") or arguments.get("uri")
+    if not isinstance(url, str) or not set(words) & set(rules()["tools"]["http_tool_words"]):
+        return None
+    method = str(arguments.get("method") or ("POST" if arguments.get("body") or arguments.get("json") else "GET"))
+    body = arguments.get("body", arguments.get("json", arguments.get("data")))
+    text = body if isinstance(body, str) else json.dumps(body, default=str) if body is not None else None
+    argv = ["curl", "-X", clean(method), clean(url)]
+    return tuple([*argv, "--data", clean(text)[:4000]] if text is not None else argv)
+
+
+def _steps(arguments: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
+    """The calls of a multi-step call (``{steps: [{tool: …, …}, …]}``), or None when it is none."""
+    for key in rules()["tools"]["step_args"]:
+        value = arguments.get(key)
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            out = []
+            for step in value[:16]:
+                name = next((step[k] for k in ("tool", "name", "action", "type") if isinstance(step.get(k), str)), "")
+                inner = step.get("arguments") or step.get("args") or step.get("input") or step.get("params")
+                args = (
+                    inner if isinstance(inner, dict) else {k: v for k, v in step.items() if k not in ("tool", "name")}
+                )
+                out.append((name, args))
+            return out
+    return None
+
+
+def _judge_steps(steps: list[tuple[str, dict[str, Any]]], ctx: Context) -> list[Finding]:
+    """Each step judged as a call; a file a step writes and a later step names is judged as the
+    script it is (``write_file /tmp/tidy.sh`` then ``sh /tmp/tidy.sh``)."""
+    findings: list[Finding] = []
+    for i, (name, args) in enumerate(steps):
+        findings += judge_tool_call(name, args, ctx) if name else []
+        path, content = args.get("path") or args.get("file_path"), args.get("content") or args.get("text")
+        if isinstance(path, str) and isinstance(content, str) and path.strip():
+            later = json.dumps([a for _, a in steps[i + 1 :]], default=str)
+            if path.strip() in later:
+                findings += judge("shell", clean(content), ctx)
+    return findings
+
+
+def _filled(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A templated call (``{template: "{verb} TABLE {table}", params: {verb: DROP, …}}``) with its
+    template filled in, as the code it runs (``{sql: "DROP TABLE invoices"}`` for a SQL tool)."""
+    template, params = arguments.get("template"), arguments.get("params") or arguments.get("parameters")
+    if not isinstance(template, str) or not isinstance(params, dict):
+        return arguments
+    filled = TEMPLATE_FIELD.sub(lambda m: str(params.get(m.group(1), m.group(0))), template)
+    return {"sql": filled, "command": filled} if looks_like_sql(filled) else {"command": filled}
 
 
 def _value(value: Any) -> str:

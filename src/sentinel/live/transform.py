@@ -205,10 +205,26 @@ def sed(args: list[str], text: str) -> str | None:
 
 
 def transformed(program: str, args: list[str], text: str) -> str | None:
-    """What ``tr`` or ``sed`` prints for a known input, or None when that is not computed."""
+    """What ``tr``, ``sed`` or ``paste -s`` prints for a known input, or None when that is not computed."""
     if program == "tr":
         return tr(args, text)
+    if program == "paste":
+        return paste(args, text)
     return sed(args, text) if program == "sed" else None
+
+
+def paste(args: list[str], text: str) -> str | None:
+    """``paste -s [-d DELIM]`` (``-sd' '``): the input's lines joined by the delimiter (a tab by
+    default); other uses of paste read files, which are not computed."""
+    flags = "".join(a[1:] for a in args if a.startswith("-") and not a.startswith("--"))
+    if "s" not in flags:
+        return None
+    delim = "\t"
+    for i, a in enumerate(args):
+        if a.startswith("-") and "d" in a[1:]:
+            rest = a[a.index("d", 1) + 1 :]
+            delim = rest if rest else (args[i + 1] if i + 1 < len(args) else delim)
+    return (delim[:1] or "").join(text.rstrip("\n").split("\n")) + "\n"
 
 
 def command_prefix(program: str, args: list[str]) -> str | None:
