@@ -92,7 +92,9 @@ RETIRED7_SHA256 = "6f6032eaa6c6ab455243e007ce965366e952c0d9378b737752ecad350375b
 # The blind test half (round 8): 596 actions (294 destructive, 55 disruptive, 247 harmless in 21
 # categories, ids <category>-r8-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 98.6% caught (290/294), disruptive 98.2% (54/55), harmless
+# falsely blocked 2.4% (6/247) — below the destructive and false-block targets (the round-7 analyser
+# on the same half: 96.9% / 98.2% / 2.8%). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "8a24c1ebe1b952713dcf4a9e67ffc4943eeaf1a99ba5384a537b217d302b68bf"
 HALF_FILES = {
