@@ -26,7 +26,7 @@ def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int
     (``DeleteInstance``: the verb and a resource noun, ``[targets] api_action_noun``); None when none
     is, or when a read verb (``list``, ``read`` …) comes first."""
     reads = _read_verbs()
-    api_noun = pattern(rules()["targets"]["api_action_noun"])
+    api_noun = _api_noun()
     for i, w in enumerate(positional[:6]):
         if w in reads:
             return None
@@ -37,6 +37,11 @@ def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int
         if _api_action(w):  # RestartDBInstance --DBInstanceId rm-1: the action is named, its operands follow
             return None
     return None
+
+
+@lru_cache(maxsize=1)
+def _api_noun() -> re.Pattern[str]:
+    return pattern(rules()["targets"]["api_action_noun"])
 
 
 @lru_cache(maxsize=1024)
@@ -139,9 +144,10 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["credential_severity"])
     if "shell_severity" in rule and any(re.search(r"/(?:ba|z|da|k)?sh$", t) for t in ops):
         raised.append(rule["shell_severity"])
-    empty = pattern(rules()["redirects"]["empty_directory"])
-    if "empty_source_severity" in rule and any(empty.search(w) for w in p.positional[:-1]):
-        raised.append(rule["empty_source_severity"])  # rclone sync /tmp/empty remote:backups
+    if "empty_source_severity" in rule:  # rclone sync /tmp/empty remote:backups
+        empty = pattern(rules()["redirects"]["empty_directory"])
+        if any(empty.search(w) for w in p.positional[:-1]):
+            raised.append(rule["empty_source_severity"])
     production = p.on_production or is_production(p.positional + p.values)
     if production and "prod_severity" in rule:
         raised.append(rule["prod_severity"])

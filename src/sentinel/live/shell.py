@@ -106,6 +106,8 @@ SCRATCH_WRITES = ("scratch",)
 def _written_startup(cmd: Command) -> str:
     """The known text a command writes into a file that runs it later (``[redirects] startup_files``:
     shell startup files, cron tables, rc.local, git hooks), or nothing."""
+    if not cmd.redirects:
+        return ""
     startup = pattern(rules()["redirects"]["startup_files"])
     if not any(op in (">", ">>") and startup.search(target.lower()) for op, target in cmd.redirects):
         return ""
@@ -117,6 +119,8 @@ def _decoded_words(cmd: Command, offset: int, words: list[str]) -> list[str]:
     """The words with each argument that is a decoded substitution's output replaced by what it
     prints (``redis-cli $(echo LLAHSULF | rev)`` is ``redis-cli FLUSHALL``; split like an unquoted
     substitution). ``echo``/``printf`` outputs are already inlined by the lexer."""
+    if not cmd.generated:
+        return words
     decoded = {}
     for i, script in cmd.generated.items():
         if offset < i < len(cmd.words) and i not in cmd.procsubs:
