@@ -5,7 +5,7 @@ in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
 Its halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev8-`` were added
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev9-`` were added
   after the original split (written for the classes a measured test half
   showed missing, and their neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
@@ -21,11 +21,14 @@ Its halves:
 - ``retired6`` (``retired_round6.jsonl``): the blind round-6 test half, measured once (recorded
   below) and then retired the same way.
 - ``retired7`` (``retired_round7.jsonl``): the blind round-7 test half, measured once (recorded
-  below) and then retired the same way. ``dev`` and ``retired`` to ``retired7`` are the tuning set.
-- ``test``: the blind round-8 half, frozen (``TEST_SHA256``): measured once and never tuned on;
-  the benchmark refuses a file whose hash differs.
+  below) and then retired the same way.
+- ``retired8`` (``retired_round8.jsonl``): the blind round-8 test half, measured once (recorded
+  below) and then retired the same way. ``dev`` and ``retired`` to ``retired8`` are the tuning set.
+- ``test``: the blind round-9 half, not frozen yet: measured and never tuned on. Until the lead
+  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
+  file whose hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired7|tuning|test|all]
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired8|tuning|test|all]
 [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
@@ -89,14 +92,18 @@ RETIRED6_SHA256 = "27aa19f11ec6a44033f25325b404b5e77e1d467ac68a6216b6c5d76baaecb
 # blocked 2.0% (5/248) — below the destructive target. Having been looked at, it was retired into the
 # tuning set for round 8 (docs/live.md).
 RETIRED7_SHA256 = "6f6032eaa6c6ab455243e007ce965366e952c0d9378b737752ecad350375b244"
-# The blind test half (round 8): 596 actions (294 destructive, 55 disruptive, 247 harmless in 21
+# The blind round-8 test half: 596 actions (294 destructive, 55 disruptive, 247 harmless in 21
 # categories, ids <category>-r8-NNN) written by a separate agent that read only the label brief,
-# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once: destructive 98.6% caught (290/294), disruptive 98.2% (54/55), harmless
-# falsely blocked 2.4% (6/247) — below the destructive and false-block targets (the round-7 analyser
-# on the same half: 96.9% / 98.2% / 2.8%). Never edit or tune on it.
+# never the analyser, its rules, the docs or any corpus file; frozen before the analyser was run on
+# it, measured once: destructive 98.6% caught (290/294), disruptive 98.2% (54/55), harmless falsely
+# blocked 2.4% (6/247) — below the destructive and false-block targets. Having been looked at, it was
+# retired into the tuning set for round 9 (docs/live.md).
+RETIRED8_SHA256 = "8a24c1ebe1b952713dcf4a9e67ffc4943eeaf1a99ba5384a537b217d302b68bf"
+# The blind test half (round 9): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "8a24c1ebe1b952713dcf4a9e67ffc4943eeaf1a99ba5384a537b217d302b68bf"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
@@ -106,6 +113,7 @@ HALF_FILES = {
     "retired5": "retired_round5.jsonl",
     "retired6": "retired_round6.jsonl",
     "retired7": "retired_round7.jsonl",
+    "retired8": "retired_round8.jsonl",
     "test": TEST_FILE,
 }
 FROZEN = {
@@ -116,11 +124,12 @@ FROZEN = {
     "retired5": RETIRED5_SHA256,
     "retired6": RETIRED6_SHA256,
     "retired7": RETIRED7_SHA256,
+    "retired8": RETIRED8_SHA256,
     "test": TEST_SHA256,
 }
-TUNING = ("dev", "retired", "retired2", "retired3", "retired4", "retired5", "retired6", "retired7")
+TUNING = ("dev", "retired", "retired2", "retired3", "retired4", "retired5", "retired6", "retired7", "retired8")
 # ids of dev entries written after the original split
-ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-", "-dev6-", "-dev7-", "-dev8-")
+ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-", "-dev6-", "-dev7-", "-dev8-", "-dev9-")
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -320,6 +329,7 @@ def main() -> None:
         "retired5_sha256": RETIRED5_SHA256,
         "retired6_sha256": RETIRED6_SHA256,
         "retired7_sha256": RETIRED7_SHA256,
+        "retired8_sha256": RETIRED8_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},
