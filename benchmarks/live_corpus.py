@@ -24,9 +24,8 @@ Its halves:
   below) and then retired the same way.
 - ``retired8`` (``retired_round8.jsonl``): the blind round-8 test half, measured once (recorded
   below) and then retired the same way. ``dev`` and ``retired`` to ``retired8`` are the tuning set.
-- ``test``: the blind round-9 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
-  file whose hash differs.
+- ``test``: the blind round-9 half, frozen (``TEST_SHA256``): measured once and never tuned on;
+  the benchmark refuses a file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired8|tuning|test|all]
 [--misses]``.
@@ -99,11 +98,12 @@ RETIRED7_SHA256 = "6f6032eaa6c6ab455243e007ce965366e952c0d9378b737752ecad350375b
 # blocked 2.4% (6/247) — below the destructive and false-block targets. Having been looked at, it was
 # retired into the tuning set for round 9 (docs/live.md).
 RETIRED8_SHA256 = "8a24c1ebe1b952713dcf4a9e67ffc4943eeaf1a99ba5384a537b217d302b68bf"
-# The blind test half (round 9): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 9): 568 actions (271 destructive, 53 disruptive, 244 harmless in 21
+# categories, ids <category>-r9-NNN) written by a separate agent that read only the label brief,
+# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
+# on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "d05d06ba1b5b3d16a59b6ea568acd434da30d2b44f080a31fc6d3c4247adf2dc"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
