@@ -69,6 +69,8 @@ def stated_cwd(context: str) -> str | None:
 def _written_call(text: str) -> tuple[str, dict[str, Any]] | None:
     """(name, arguments) of a tool call a description spells as JSON (``{"name": …, "arguments":
     …}``, ``{"tool_call": {…}}``, a JSON-RPC ``{"method": "tools/call", "params": {…}}``), or None."""
+    if "{" not in text[:8]:
+        return None
     stripped = text.strip()
     if not (stripped.startswith("{") and stripped.endswith("}")):
         return None

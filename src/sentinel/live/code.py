@@ -418,14 +418,30 @@ def judge_python(text: str) -> Judged:
         out[0].extend(library_calls(expanded_calls(tree)))
     loops = {id(n) for loop in ast.walk(tree) if isinstance(loop, (ast.While, ast.For)) for n in ast.walk(loop)}
     bound = bindings(tree) if "for" in text or "=" in text else {}
+    printed = {
+        id(arg)
+        for call in islice(ast.walk(tree), MAX_NODES)
+        if isinstance(call, ast.Call) and _call_name(call.func) in rules()["python"]["output_calls"]
+        for arg in ast.walk(call)
+    }
     for count, node in enumerate(ast.walk(tree)):
         if count > MAX_NODES:
             break
         if isinstance(node, ast.Call):
             _call(node, id(node) in loops, out, bound)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and looks_like_sql(node.value):
-            out[0].extend(judge_sql(node.value))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in printed:
+            if looks_like_sql(node.value) and not _listed(node, tree):  # print('DROP TABLE users') runs nothing
+                out[0].extend(judge_sql(node.value))
     return out
+
+
+def _listed(node: ast.Constant, tree: ast.Module) -> bool:
+    """Whether a string is one element of a list, tuple or set literal of several strings (a
+    denylist of patterns, test data), not a statement handed to a database."""
+    for parent in islice(ast.walk(tree), MAX_NODES):
+        if isinstance(parent, (ast.List, ast.Tuple, ast.Set)) and node in parent.elts and len(parent.elts) > 1:
+            return True
+    return False
 
 
 def judge_script(text: str) -> Judged:
@@ -453,6 +469,8 @@ def judge_script(text: str) -> Judged:
                 nested.append(Nested("argv", argv=("rm", path)))
             elif kind == "chmod" and path and (mode := groups.get("mode") or groups.get("mode2")):
                 nested.append(Nested("argv", argv=("chmod", mode.lower().lstrip("0o") or "0", path)))
+            elif kind == "write" and path:
+                findings += writes([(">", path)], m.group(0)[:200])
             elif kind == "fork_bomb":
                 findings.append(Finding("code", "fork bomb", "catastrophic", "", m.group(0)[:120]))
     return findings, nested

@@ -110,7 +110,7 @@ def command_like(text: str, depth: int = 0) -> bool:
             return True  # Invoke-Expression …, Set-ExecutionPolicy …
         if words[0].startswith("/") and (canonical(words) is not words or globbed(words[0])):  # /etc/init.d/x stop
             return True  # or /bin/r? -rf …
-        if _introduces_command(words):  # "Installing it the quick way: curl … | sudo bash": a sentence first
+        if _introduces_command(words) or any(w.endswith(":") for w in words[:3]):  # "Commit message: fix(…)"
             return False
         return any(_starts_known(c.words) for c in commands[1:8])  # yes | rm -r /opt/*
     if program not in ambiguous_programs():
@@ -140,8 +140,8 @@ def code_language(text: str) -> str | None:
         return "shell"
     if pattern(rules()["shapes"]["script_start"]).match(text.lstrip()):  # #!/bin/bash, set -e, if [ … ]
         return "shell"
-    if pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).fullmatch(text.strip()):  # %0|%0
-        return "shell"
+    if "%0" in text and pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).fullmatch(text.strip()):
+        return "shell"  # %0|%0
     stripped = LIST_MARK.sub("", text.lstrip())
     if looks_like_sql(stripped):
         return "sql"

@@ -1,4 +1,4 @@
-"""Judge prose that holds no command: verb-object rules (``[[prose]]``), first match wins, so
+"""Judge prose that holds no command: verb-object rules (``[[prose]]``), the worst match wins, so
 "delete all customer records" is bulk destruction and "format the report as JSON" is nothing; a
 path a sentence names is judged like the command would be ("clean out /home")."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from sentinel.live.commands import is_production
-from sentinel.live.findings import Finding, capped
+from sentinel.live.findings import SEVERITY_ORDER, Finding, capped
 from sentinel.live.paths import path_class
 from sentinel.live.rules import pattern, rules
 
@@ -15,8 +15,9 @@ SPAN = re.compile(r"`[^`\n]{0,400}`")
 
 
 def judge_prose(text: str) -> list[Finding]:
-    """The finding of the first prose rule that matches the lower-cased text (none if none does)."""
+    """The finding of the most severe prose rule that matches the lower-cased text (none if none does)."""
     low = " ".join(text.lower().split())
+    found: list[Finding] = []
     for regex, rule in rules()["prose_compiled"]:
         m = regex.search(low)
         if m:
@@ -28,9 +29,10 @@ def judge_prose(text: str) -> list[Finding]:
             production = is_production(low.split())
             finding = Finding("prose", rule["what"], severity, m.group(0), m.group(0), production)
             if _asks_or_mentions(low, m.start()):
-                return capped([finding], "medium", "asked about or mentioned, not proposed")
-            return [finding]
-    return []
+                finding = capped([finding], "medium", "asked about or mentioned, not proposed")[0]
+            found.append(finding)
+    # every rule that matches, the worst first ("stop auditd … clear out /var/log/audit": the control)
+    return sorted(found, key=lambda f: -SEVERITY_ORDER.index(f.severity))[:1]
 
 
 def _asks_or_mentions(low: str, start: int) -> bool:

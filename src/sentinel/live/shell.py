@@ -166,12 +166,12 @@ def judge_command(
     offset = len(cmd.words) - len(words)
     if len(words) == 1 and " " in words[0].strip() and offset not in cmd.generated:  # a quoted command
         return findings, [Nested("shell", words[0], cwd=cwd)]
-    run = _generated_command(cmd, offset, words)
-    if run is not None:  # cmd=$(echo … | base64 -d); $cmd — the program is what the substitution prints
-        return findings, [Nested("fed", feed=run, interpreter="shell", cwd=cwd)]
-    words = _decoded_words(cmd, offset, words)
-    startup = _written_startup(cmd)
-    if startup:  # echo 'rm -rf ~/*' >> ~/.bashrc: runs at the next login
+    if cmd.generated:
+        run = _generated_command(cmd, offset, words)
+        if run is not None:  # cmd=$(echo … | base64 -d); $cmd — the program is what the substitution prints
+            return findings, [Nested("fed", feed=run, interpreter="shell", cwd=cwd)]
+        words = _decoded_words(cmd, offset, words)
+    if cmd.redirects and (startup := _written_startup(cmd)):  # echo 'rm -rf ~/*' >> ~/.bashrc: runs at login
         return findings, [Nested("shell", startup, cwd=cwd)]
     feed = stdin_of(cmd) or (ctx.stdin if cmd.stdin is None else None)
     if files is not None and feed is not None:

@@ -219,10 +219,13 @@ def _forks_itself(name: str, body: str) -> bool:
     return bool(calls and background and re.search(r"\b(?:while|until|for)\b", body))
 
 
+HEREDOC_BODY = re.compile(r"(<<-?\s*[\x27\"]?(\w+)[\x27\"]?[^\n]*\n)[\s\S]*?\n\s*\2[ \t]*(?=\n|$)")
+
+
 def shapes(text: str) -> list[Finding]:
     """Fork bombs (shell functions, batch files, PowerShell loops) and PowerShell download-and-execute
     on the snippet (quoted text removed for the shell's)."""
-    bare = QUOTED.sub("''", text)
+    bare = QUOTED.sub("''", HEREDOC_BODY.sub("", text) if "<<" in text else text)  # a heredoc is data here
     out = []
     for f in spans(bare):
         if _forks_itself(re.escape(f.name), f.body):

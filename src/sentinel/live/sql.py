@@ -21,7 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from sentinel.live.commands import is_production
-from sentinel.live.findings import SEVERITY_ORDER, Finding
+from sentinel.live.findings import SEVERITY_ORDER, Finding, capped
 from sentinel.live.rules import limit, pattern, rules
 from sentinel.live.statements import Node, Parser, split
 
@@ -466,7 +466,32 @@ def judge_sql(text: str) -> tuple[Finding, ...]:
     findings: list[Finding] = []
     for piece in pieces:
         findings += _judge_piece(piece, parser, 0, len(pieces) > 1)
+    if _rolled_back(pieces):  # BEGIN; DELETE FROM carts; …; ROLLBACK: the rows are all still there
+        findings = [
+            f if f.what.startswith(UNDONE_NOT) else capped([f], "low", "rolled back", inert=True)[0] for f in findings
+        ]
     return tuple(findings)
+
+
+UNDONE_NOT = ("DROP", "TRUNCATE", "ALTER", "CREATE", "GRANT", "REVOKE")  # DDL commits itself in some databases
+
+
+def _undone(finding: Finding) -> Finding:
+    """A finding of a statement whose effect a ROLLBACK undoes: low and inert."""
+    return capped([finding], "low", "rolled back", inert=True)[0]
+
+
+def _rolled_back(pieces: list[str]) -> bool:
+    """Whether a snippet is one transaction that ends in ROLLBACK (BEGIN/START TRANSACTION … ROLLBACK)."""
+    if len(pieces) < 3:
+        return False
+    first, last = pieces[0].strip().lower().rstrip(";"), pieces[-1].strip().lower().rstrip(";")
+    return first in ("begin", "begin transaction", "start transaction", "begin work") and last in (
+        "rollback",
+        "rollback work",
+        "rollback transaction",
+        "abort",
+    )
 
 
 def folded_literals(text: str) -> str:
