@@ -101,7 +101,9 @@ RETIRED8_SHA256 = "8a24c1ebe1b952713dcf4a9e67ffc4943eeaf1a99ba5384a537b217d302b6
 # The blind test half (round 9): 568 actions (271 destructive, 53 disruptive, 244 harmless in 21
 # categories, ids <category>-r9-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 95.6% caught (259/271), disruptive 98.1% (52/53), harmless
+# falsely blocked 1.2% (3/244) — the disruptive and false-block targets met, destructive not (the
+# round-8 analyser on the same half: 95.6% / 94.3% / 0.8%). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "d05d06ba1b5b3d16a59b6ea568acd434da30d2b44f080a31fc6d3c4247adf2dc"
 HALF_FILES = {
