@@ -411,19 +411,15 @@ def judge_python(text: str) -> Judged:
         tree = ast.parse(text[: limit("max_snippet_chars")])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return judge_script(text)
-    tree = _folded(tree)
+    if "+" in text or "__import__" in text or "getattr" in text:  # 'r' + 'm -rf /', __import__('o'+'s')
+        tree = _folded(tree)
     text = _without_comments(text)  # "# never call r.flushall() here" calls nothing
     out: Judged = (library_calls(text), [])
     if "=" in text:  # bucket = s3.Bucket('x'); bucket.delete(): the call on what the name is bound to
         out[0].extend(library_calls(expanded_calls(tree)))
     loops = {id(n) for loop in ast.walk(tree) if isinstance(loop, (ast.While, ast.For)) for n in ast.walk(loop)}
     bound = bindings(tree) if "for" in text or "=" in text else {}
-    printed = {
-        id(arg)
-        for call in islice(ast.walk(tree), MAX_NODES)
-        if isinstance(call, ast.Call) and _call_name(call.func) in rules()["python"]["output_calls"]
-        for arg in ast.walk(call)
-    }
+    printed = _printed_strings(tree) if looks_like_sql_anywhere(text) else set()
     for count, node in enumerate(ast.walk(tree)):
         if count > MAX_NODES:
             break
@@ -433,6 +429,23 @@ def judge_python(text: str) -> Judged:
             if looks_like_sql(node.value) and not _listed(node, tree):  # print('DROP TABLE users') runs nothing
                 out[0].extend(judge_sql(node.value))
     return out
+
+
+def looks_like_sql_anywhere(text: str) -> bool:
+    """Whether any line of code may hold an SQL statement (a cheap gate before walking the tree)."""
+    low = text.lower()
+    return any(word in low for word in ("drop", "delete", "truncate", "update", "alter", "insert", "grant", "select"))
+
+
+def _printed_strings(tree: ast.Module) -> set[int]:
+    """The ids of the nodes inside calls that only print or log (their SQL text runs nothing)."""
+    outputs = rules()["python"]["output_calls"]
+    return {
+        id(arg)
+        for call in islice(ast.walk(tree), MAX_NODES)
+        if isinstance(call, ast.Call) and _call_name(call.func) in outputs
+        for arg in ast.walk(call)
+    }
 
 
 def _listed(node: ast.Constant, tree: ast.Module) -> bool:

@@ -188,10 +188,11 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     if call is None:  # fail closed: what was not analysed is not approved
         return [Finding("tool_call", "more nested tool calls than the analyser follows", "high", name)]
     name, arguments = call
-    steps = _steps(arguments)
+    steps = _steps(arguments) if len(arguments) <= 4 else None
     if steps is not None:  # run_steps {steps: [{tool: write_file, …}, {tool: execute_bash, …}]}
         return _judge_steps(steps, ctx)
-    arguments = _filled(arguments)
+    if "template" in arguments:
+        arguments = _filled(arguments)
     words = name_words(mcp_tool(name))
     words[:1] = [t["cli_aliases"].get(w, w) for w in words[:1]]  # k8s_delete → kubectl delete
     tool = "_".join(words)
