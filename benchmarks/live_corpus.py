@@ -6,24 +6,15 @@ The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels a
 Its halves:
 
 - ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev9-`` were added
-  after the original split (written for the classes a measured test half
-  showed missing, and their neighbours).
+  after the original split (written for the classes a measured test half showed missing, and their
+  neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
   once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
-- ``retired2`` (``retired_round2.jsonl``): the blind round-2 test half, measured once (recorded
-  below) and then retired the same way.
-- ``retired3`` (``retired_round3.jsonl``): the blind round-3 test half, measured once (recorded
-  below) and then retired the same way.
-- ``retired4`` (``retired_round4.jsonl``): the blind round-4 test half, measured once (recorded
-  below) and then retired the same way.
-- ``retired5`` (``retired_round5.jsonl``): the blind round-5 test half, measured once (recorded
-  below) and then retired the same way.
-- ``retired6`` (``retired_round6.jsonl``): the blind round-6 test half, measured once (recorded
-  below) and then retired the same way.
-- ``retired7`` (``retired_round7.jsonl``): the blind round-7 test half, measured once (recorded
-  below) and then retired the same way.
-- ``retired8`` (``retired_round8.jsonl``): the blind round-8 test half, measured once (recorded
-  below) and then retired the same way. ``dev`` and ``retired`` to ``retired8`` are the tuning set.
+- ``retired2`` … ``retired8`` (``retired_round2.jsonl`` … ``retired_round8.jsonl``): the blind
+  round-2 to round-8 test halves, each measured once (its hash and result recorded below) and then
+  retired the same way. ``dev`` and ``retired`` to ``retired8`` are the tuning set. From round 7 on,
+  dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
+  ``-dev9-``).
 - ``test``: the blind round-9 half, frozen (``TEST_SHA256``): measured once and never tuned on;
   the benchmark refuses a file whose hash differs.
 
