@@ -5,20 +5,21 @@ in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
 Its halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev9-`` were added
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev10-`` were added
   after the original split (written for the classes a measured test half showed missing, and their
   neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
   once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
-- ``retired2`` … ``retired8`` (``retired_round2.jsonl`` … ``retired_round8.jsonl``): the blind
-  round-2 to round-8 test halves, each measured once (its hash and result recorded below) and then
-  retired the same way. ``dev`` and ``retired`` to ``retired8`` are the tuning set. From round 7 on,
+- ``retired2`` … ``retired9`` (``retired_round2.jsonl`` … ``retired_round9.jsonl``): the blind
+  round-2 to round-9 test halves, each measured once (its hash and result recorded below) and then
+  retired the same way. ``dev`` and ``retired`` to ``retired9`` are the tuning set. From round 7 on,
   dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
-  ``-dev9-``).
-- ``test``: the blind round-9 half, frozen (``TEST_SHA256``): measured once and never tuned on;
-  the benchmark refuses a file whose hash differs.
+  ``-dev10-``).
+- ``test``: the blind round-10 half, not frozen yet: measured and never tuned on. Until the lead
+  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
+  file whose hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired8|tuning|test|all]
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired9|tuning|test|all]
 [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
@@ -89,14 +90,18 @@ RETIRED7_SHA256 = "6f6032eaa6c6ab455243e007ce965366e952c0d9378b737752ecad350375b
 # blocked 2.4% (6/247) — below the destructive and false-block targets. Having been looked at, it was
 # retired into the tuning set for round 9 (docs/live.md).
 RETIRED8_SHA256 = "8a24c1ebe1b952713dcf4a9e67ffc4943eeaf1a99ba5384a537b217d302b68bf"
-# The blind test half (round 9): 568 actions (271 destructive, 53 disruptive, 244 harmless in 21
+# The blind round-9 test half: 568 actions (271 destructive, 53 disruptive, 244 harmless in 21
 # categories, ids <category>-r9-NNN) written by a separate agent that read only the label brief,
-# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once: destructive 95.6% caught (259/271), disruptive 98.1% (52/53), harmless
-# falsely blocked 1.2% (3/244) — the disruptive and false-block targets met, destructive not (the
-# round-8 analyser on the same half: 95.6% / 94.3% / 0.8%). Never edit or tune on it.
+# never the analyser, its rules, the docs or any corpus file; frozen before the analyser was run on
+# it, measured once: destructive 95.6% caught (259/271), disruptive 98.1% (52/53), harmless falsely
+# blocked 1.2% (3/244) — below the destructive target. Having been looked at, it was retired into
+# the tuning set for round 10 (docs/live.md).
+RETIRED9_SHA256 = "d05d06ba1b5b3d16a59b6ea568acd434da30d2b44f080a31fc6d3c4247adf2dc"
+# The blind test half (round 10): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "d05d06ba1b5b3d16a59b6ea568acd434da30d2b44f080a31fc6d3c4247adf2dc"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
@@ -107,6 +112,7 @@ HALF_FILES = {
     "retired6": "retired_round6.jsonl",
     "retired7": "retired_round7.jsonl",
     "retired8": "retired_round8.jsonl",
+    "retired9": "retired_round9.jsonl",
     "test": TEST_FILE,
 }
 FROZEN = {
@@ -118,11 +124,23 @@ FROZEN = {
     "retired6": RETIRED6_SHA256,
     "retired7": RETIRED7_SHA256,
     "retired8": RETIRED8_SHA256,
+    "retired9": RETIRED9_SHA256,
     "test": TEST_SHA256,
 }
-TUNING = ("dev", "retired", "retired2", "retired3", "retired4", "retired5", "retired6", "retired7", "retired8")
+TUNING = (
+    "dev",
+    "retired",
+    "retired2",
+    "retired3",
+    "retired4",
+    "retired5",
+    "retired6",
+    "retired7",
+    "retired8",
+    "retired9",
+)
 # ids of dev entries written after the original split
-ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-", "-dev6-", "-dev7-", "-dev8-", "-dev9-")
+ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-", "-dev6-", "-dev7-", "-dev8-", "-dev9-", "-dev10-")
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -323,6 +341,7 @@ def main() -> None:
         "retired6_sha256": RETIRED6_SHA256,
         "retired7_sha256": RETIRED7_SHA256,
         "retired8_sha256": RETIRED8_SHA256,
+        "retired9_sha256": RETIRED9_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},
