@@ -15,9 +15,8 @@ Its halves:
   retired the same way. ``dev`` and ``retired`` to ``retired9`` are the tuning set. From round 7 on,
   dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
   ``-dev10-``).
-- ``test``: the blind round-10 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
-  file whose hash differs.
+- ``test``: the blind round-10 half, frozen (``TEST_SHA256``): measured once and never tuned on;
+  the benchmark refuses a file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired9|tuning|test|all]
 [--misses]``.
@@ -97,11 +96,12 @@ RETIRED8_SHA256 = "8a24c1ebe1b952713dcf4a9e67ffc4943eeaf1a99ba5384a537b217d302b6
 # blocked 1.2% (3/244) — below the destructive target. Having been looked at, it was retired into
 # the tuning set for round 10 (docs/live.md).
 RETIRED9_SHA256 = "d05d06ba1b5b3d16a59b6ea568acd434da30d2b44f080a31fc6d3c4247adf2dc"
-# The blind test half (round 10): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 10): 574 actions (276 destructive, 52 disruptive, 246 harmless in 21
+# categories, ids <category>-r10-NNN) written by a separate agent that read only the label brief,
+# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
+# on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "0ffa5b8ad1fb040c16453b2aad63d406a3736e806dac6f57fffd530cbafa07de"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
