@@ -132,10 +132,13 @@ def shell(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
             return [Nested("shell", code, stdin=feed)]
         stdin_mode |= not w.startswith("--") and "s" in w[1:]
         i += 1
-    if i < len(words) and not stdin_mode:
+    if i < len(words) and not stdin_mode and not (feed is not None and words[i].lower() in SENTENCE_WORDS):
         sub = _generated(cmd, offset + i)
         return _fed(output_of_script(sub), "shell") if sub is not None else []
-    return _fed(feed, "shell")
+    return _fed(feed, "shell")  # … | sudo bash (on the three web nodes): a sentence goes on after it
+
+
+SENTENCE_WORDS = frozenset({"on", "in", "at", "across", "for", "to", "from", "and", "then", "so", "now"})
 
 
 def python(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:

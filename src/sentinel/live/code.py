@@ -379,12 +379,32 @@ class _Folder(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         first = node.args[0] if node.args else None
+        codes = _char_codes(node)
+        if codes is not None:  # ''.join(map(chr, [114, 109])), chr(114)
+            return ast.copy_location(ast.Constant(codes), node)
         if _call_name(node.func) == "__import__" and isinstance(first, ast.Constant) and isinstance(first.value, str):
             return ast.copy_location(ast.Name(first.value, ast.Load()), node)
         if _call_name(node.func) == "getattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
             if isinstance(node.args[1].value, str):
                 return ast.copy_location(ast.Attribute(node.args[0], node.args[1].value, ast.Load()), node)
         return node
+
+
+def _char_codes(node: ast.Call) -> str | None:
+    """The text ``chr(N)`` or ``''.join(map(chr, [N, …]))`` spells, or None."""
+    name = _call_name(node.func)
+    ints = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
+    if name == "chr" and len(ints) == 1 == len(node.args) and 0 <= ints[0] < 0x110000:
+        return chr(ints[0])
+    if name == "join" and len(node.args) == 1 and isinstance(node.args[0], ast.Call):
+        inner = node.args[0]
+        if _call_name(inner.func) == "map" and len(inner.args) == 2 and _call_name(inner.args[0]) == "chr":
+            items = inner.args[1]
+            if isinstance(items, (ast.List, ast.Tuple)):
+                values = [e.value for e in items.elts if isinstance(e, ast.Constant) and isinstance(e.value, int)]
+                if len(values) == len(items.elts) and all(0 <= v < 0x110000 for v in values):
+                    return "".join(chr(v) for v in values)
+    return None
 
 
 def _folded(tree: ast.Module) -> ast.Module:
@@ -411,7 +431,7 @@ def judge_python(text: str) -> Judged:
         tree = ast.parse(text[: limit("max_snippet_chars")])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return judge_script(text)
-    if "+" in text or "__import__" in text or "getattr" in text:  # 'r' + 'm -rf /', __import__('o'+'s')
+    if "+" in text or "__import__" in text or "getattr" in text or "chr" in text:  # 'r' + 'm', chr(114)
         tree = _folded(tree)
     text = _without_comments(text)  # "# never call r.flushall() here" calls nothing
     out: Judged = (library_calls(text), [])
@@ -428,6 +448,10 @@ def judge_python(text: str) -> Judged:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in printed:
             if looks_like_sql(node.value) and not _listed(node, tree):  # print('DROP TABLE users') runs nothing
                 out[0].extend(judge_sql(node.value))
+        elif isinstance(node, ast.JoinedStr) and id(node) not in printed:  # f"TRUNCATE {t} CASCADE"
+            sql = "".join(str(v.value) if isinstance(v, ast.Constant) else "each_value" for v in node.values)
+            if looks_like_sql(sql):
+                out[0].extend(judge_sql(sql))
     return out
 
 
@@ -468,6 +492,7 @@ def judge_script(text: str) -> Judged:
         for m in list(regex.finditer(text))[:16]:
             groups = m.groupdict()
             path = groups.get("path") or groups.get("path2") or ("~" if groups.get("home") else None)
+            path = path.replace("\\", "/") if path else path  # D:\\SqlData is D:/SqlData
             if kind == "shell" and groups.get("code"):
                 code = groups["code"]
                 nested.append(Nested("sql" if looks_like_sql(code) else "shell", code))  # $dbh->do("DROP …")

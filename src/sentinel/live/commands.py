@@ -43,6 +43,8 @@ def program_name(word: str) -> str:
     name = word.rsplit("/", 1)[-1].lower()
     if "^" in name:
         name = name.replace("^", "")
+    if "$" in name and (bare := re.sub(r"\$\{?\w+\}?", "", name)) in known_programs():
+        return bare  # ipt${x}ables with x unset: iptables
     if name.endswith(".exe"):
         name = name[:-4]
     if "." in name.strip("."):

@@ -30,6 +30,10 @@ MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
 DRIVE = re.compile(r"^[A-Za-z]:[\\/]?$")
 WORD = re.compile(r"[^\s`]+")
 SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
+LEADING_COMMENTS = re.compile(r"^(?:#(?!!)[^\n]*\n\s*)+")
+ARTICLES = frozenset(
+    {"the", "a", "an", "this", "that", "these", "those", "my", "our", "your", "them", "it", "everything"}
+)
 COMMAND_OPERATORS = ("|", "&&", ";", "$(", "`", ">", "<<", "<(")
 SQL_VERBS = frozenset({"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "revoke", "with"})
 FENCE_LANGS = MappingProxyType(
@@ -103,6 +107,8 @@ def command_like(text: str, depth: int = 0) -> bool:
     if line.startswith("$") and 0 in commands[0].generated:  # $(tr a-z n-za-m <<< '…'), not a `span` of prose
         return True
     program = program_name(words[0])
+    if len(words) > 1 and words[1].lower() in ARTICLES and words[0].isalpha():  # "Remove the `x` namespace"
+        return False
     if " " in words[0].strip() and not ("/" in words[0] and program in known_programs()):  # 'redis-cli FLUSHALL'
         return command_like(words[0], depth + 1)  # (not "C:/Program Files/…/pwsh.exe", a program's path)
     if program not in known_programs():
@@ -142,7 +148,7 @@ def code_language(text: str) -> str | None:
         return "shell"
     if "%0" in text and pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).fullmatch(text.strip()):
         return "shell"  # %0|%0
-    stripped = LIST_MARK.sub("", text.lstrip())
+    stripped = LIST_MARK.sub("", LEADING_COMMENTS.sub("", text.lstrip()))  # "# dotfiles bootstrap\nX=…"
     if looks_like_sql(stripped):
         return "sql"
     if MONGO.match(stripped):

@@ -189,6 +189,8 @@ def _writes_to_file(program: str, words: list[str]) -> bool:
     for i, w in enumerate(words):
         if program == "curl" and (w in ("-o", "--output", "-O", "--remote-name") or w.startswith("--output=")):
             return True
+        if program == "curl" and w[:1] == "-" and w[1:2] != "-" and w[-1:] in ("o", "O"):  # -fsSLo FILE
+            return True
         if program == "wget" and w in ("-O", "--output-document") and words[i + 1 : i + 2] != ["-"]:
             return True
     return False

@@ -9,6 +9,7 @@ understand stays a literal word, and the work is linear in the input (which is s
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -16,6 +17,7 @@ from types import MappingProxyType
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 SINGLE_QUOTED = re.compile(r"'[^']*'")
+ANSI_C_QUOTED = re.compile(r"\$'(?:[^'\\]|\\.)*'")
 # `$(which rm)`, `$(command -v rm)`, `$(type -P rm)`: the path of a program, i.e. that program.
 RESOLVER = re.compile(r"\s*(?:which|command\s+-[vV]|type\s+-[pP]|whence(?:\s+-p)?)\s+([\w.+-]{1,64})\s*")
 DQ_RUN = re.compile(r'[^"\\$`]+|\\')
@@ -131,6 +133,40 @@ def _operated(value: str, op: str, arg: str) -> str | None:
     return value[:1].lower() + value[1:]
 
 
+ARITHMETIC = re.compile(r"[\d\s+\-*/%()]{1,64}")
+
+
+def _arithmetic(expr: str) -> str | None:
+    """The value of ``$((…))`` over integer literals only (``3+4`` → ``7``), or None."""
+    if not ARITHMETIC.fullmatch(expr) or not any(ch.isdigit() for ch in expr):
+        return None
+    try:
+        value = _integer(ast.parse(expr, mode="eval").body)
+    except (SyntaxError, ValueError, ZeroDivisionError, RecursionError):
+        return None
+    return str(value) if value is not None and abs(value) < 10**12 else None
+
+
+INTEGER_OPS = MappingProxyType(
+    {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__, ast.Div: int.__floordiv__, ast.Mod: int.__mod__}
+)
+
+
+def _integer(node: ast.expr) -> int | None:
+    """An integer expression of literals, ``+ - * / %`` and unary minus (shell arithmetic)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _integer(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, ast.BinOp) and type(node.op) in INTEGER_OPS:
+        left, right = _integer(node.left), _integer(node.right)
+        if left is None or right is None or abs(left) > 10**9 or abs(right) > 10**9:
+            return None
+        return INTEGER_OPS[type(node.op)](left, right)
+    return None
+
+
 def _substring(value: str, spec: str) -> str | None:
     """``${NAME:OFFSET:LENGTH}`` of a value (a negative offset counts from the end)."""
     parts = [int(x) for x in spec.replace(" ", "").split(":")]
@@ -165,7 +201,7 @@ def _printed(script: str) -> str | None:
     """What a substitution's script prints when it is ``echo`` or ``printf`` of literal text only
     (no expansion, no other command); None otherwise."""
     head = script.lstrip()[:7]
-    unquoted = SINGLE_QUOTED.sub("''", script)  # printf 'DROP TABLE %s;' x: the ; is only text
+    unquoted = SINGLE_QUOTED.sub("''", ANSI_C_QUOTED.sub("''", script))  # printf 'DROP TABLE %s;' x; $'\x44
     if not head.startswith(("echo ", "printf ")) or any(ch in unquoted for ch in "$`|;&<>()\n"):
         return None
     commands = _Lexer(script, {}).run()
@@ -380,7 +416,7 @@ class _Lexer:
             self.i = end + 1
         elif s.startswith("$((", i):
             self.i = _matching(s, i + 1, "(", ")")
-            self.lit(s[i : self.i])
+            self.lit(_arithmetic(s[i + 3 : self.i - 2]) or s[i : self.i])  # chmod 4$((3+4))55
         elif nxt == "(":
             self.i = _matching(s, i + 1, "(", ")")
             self.substitution(s[i + 2 : self.i - 1], s[i : self.i], quoted)

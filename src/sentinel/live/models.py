@@ -46,6 +46,31 @@ class ToolCallIn(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     arguments: dict[str, Any] = Field(default_factory=dict, max_length=MAX_ARGS)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _openai_shape(cls, value: Any) -> Any:
+        """Accept the shapes agents send: OpenAI's ``{"type": "function", "function": {"name",
+        "arguments"}}`` (an ``id`` beside it) and ``arguments`` as JSON text; text that is no JSON
+        object is refused (4xx), never guessed at."""
+        import json
+
+        if isinstance(value, dict) and isinstance(value.get("function"), dict) and "name" not in value:
+            value = {k: v for k, v in value["function"].items() if k in ("name", "arguments")}
+        if isinstance(value, dict) and isinstance(value.get("arguments"), str):
+            text = value["arguments"]
+            if len(text) > MAX_DESCRIPTION:
+                raise ValueError(f"tool_call.arguments must be at most {MAX_DESCRIPTION} characters")
+            try:
+                parsed = json.loads(text) if text.strip() else {}
+            except ValueError as err:
+                raise ValueError("tool_call.arguments given as text must be a JSON object") from err
+            if not isinstance(parsed, dict):
+                raise ValueError("tool_call.arguments given as text must be a JSON object")
+            value = {**value, "arguments": parsed}
+        if isinstance(value, dict):  # OpenAI's call id and type say nothing about what runs
+            value = {k: v for k, v in value.items() if k not in ("id", "type")}
+        return value
+
     @field_validator("arguments")
     @classmethod
     def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:

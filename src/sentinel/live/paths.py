@@ -37,7 +37,10 @@ def _expand(path: str, cwd: str | None) -> str:
         p = p or "."
     if cwd and not p.startswith(("/", "~", "$")):
         p = posixpath.join(cwd, p)
-    if p.startswith("/") or "/../" in f"/{p}/":  # ./build/../../../..: where it really points
+    if p.startswith("~/") and "/.." in p:  # ~/..: above the home directory
+        above = posixpath.normpath("/home/user/" + p[2:])
+        p = above if not above.startswith("/home/user") else "~" + above[len("/home/user") :]
+    elif p.startswith("/") or "/../" in f"/{p}/":  # ./build/../../../..: where it really points
         p = posixpath.normpath(p)
     while len(p) > 1 and p.endswith(("/", "/.")):
         p = p[:-1] if p.endswith("/") else p[:-2]

@@ -206,9 +206,15 @@ def _opposed(terms: list[Node]) -> bool:
     return any(_negation(a, b) or _negation(b, a) for i, a in enumerate(terms) for b in terms[i + 1 :])
 
 
+CAMEL_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def _is_key(column: Node) -> bool:
     """A column that names one row (``id``, ``order_id``, ``sku``, ``name``), per ``[sql] key_column``."""
-    return isinstance(column, exp.Column) and bool(pattern(rules()["sql"]["key_column"]).search(column.name.lower()))
+    if not isinstance(column, exp.Column):
+        return False
+    name = CAMEL_WORD.sub("_", column.name).lower()  # AuditId is audit_id
+    return bool(pattern(rules()["sql"]["key_column"]).search(name))
 
 
 def targeted(e: Node | None, depth: int = 0) -> bool:

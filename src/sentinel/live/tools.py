@@ -17,7 +17,7 @@ from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.extract import judge_text
 from sentinel.live.filewrites import file_write
-from sentinel.live.findings import Finding
+from sentinel.live.findings import Finding, capped
 from sentinel.live.normalize import clean
 from sentinel.live.rules import ambiguous_programs, known_programs, members, rules
 from sentinel.live.sql import looks_like_sql
@@ -206,14 +206,21 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     findings: list[Finding] = []
     code_seen = False
     program = _cli(words)
+    typed = _typed(tool, arguments)
+    if typed is not None:  # computer {action: type, text: "sudo rm -rf /\n"}: what a terminal would run
+        return judge_text(typed, ctx)
     argv = _program_and_args(arguments) or _http_request(words, arguments)
     if argv is not None:  # run_process {program: bash, args: ["-c", "r''m -rf ~"]}, http_request {url, …}
         return judge("argv", "", ctx, argv)
-    for key, value in list(arguments.items())[:32]:
+    body_is_code = bool(set(words) & set(t["body_code_words"]))  # ssh_run {host, body: "sudo systemctl stop …"}
+    for key, value in _flattened(arguments):
+        key = "command" if body_is_code and key.lower() == "body" else key
         judged = _code(lang, key.lower(), value, ctx, program)
         if judged is not None:
             code_seen = True
             findings += judged
+    if code_seen and _asks_dry_run(arguments):  # bigquery.jobs.query {dryRun: true, query: "DELETE …"}
+        return capped(findings, "low", "dry run", inert=True)
     if code_seen:
         return findings
     if tool in t["search_tools"] or tool.startswith(tuple(t["readonly_prefixes"])):
@@ -227,6 +234,39 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
         return judge("argv", "", ctx, tuple(_cli_command(words, operands)[:256]))
     values = list(operands.values())
     return judge_text(" ".join([*words, *values])[:4000], ctx)
+
+
+def _flattened(arguments: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The call's arguments with nested objects opened (``{payload: {lang: sh, script: …}}``,
+    ``{queries: [{sql: …}, {sql: …}]}``), at most 64 pairs two levels down."""
+    out: list[tuple[str, Any]] = []
+    for key, value in list(arguments.items())[:32]:
+        if isinstance(value, dict):
+            out += list(value.items())[:16]
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value[:16]):
+            out += [pair for v in value[:16] for pair in list(v.items())[:8]]
+        else:
+            out.append((key, value))
+    return out[:64]
+
+
+def _asks_dry_run(arguments: dict[str, Any]) -> bool:
+    """Whether a call asks for a dry run (``dryRun: true``, ``dry_run: "true"``, ``validate_only``)."""
+    keys = rules()["tools"]["dry_run_args"]
+    return any(
+        re.sub(r"[^a-z]", "", k.lower()) in keys
+        and (v is True or str(v).lower() in ("true", "1", "yes", "all", "server", "client"))
+        for k, v in arguments.items()
+    )
+
+
+def _typed(tool: str, arguments: dict[str, Any]) -> str | None:
+    """The text a computer-use tool types, or None for another tool or action."""
+    t = rules()["tools"]
+    if tool not in t["typing_tools"]:
+        return None
+    text = next((arguments[k] for k in t["typing_args"] if isinstance(arguments.get(k), str)), None)
+    return clean(text) if text else None
 
 
 def _program_and_args(arguments: dict[str, Any]) -> tuple[str, ...] | None:
