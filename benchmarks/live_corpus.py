@@ -99,7 +99,9 @@ RETIRED9_SHA256 = "d05d06ba1b5b3d16a59b6ea568acd434da30d2b44f080a31fc6d3c4247adf
 # The blind test half (round 10): 574 actions (276 destructive, 52 disruptive, 246 harmless in 21
 # categories, ids <category>-r10-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 98.6% caught (272/276), disruptive 96.2% (50/52), harmless
+# falsely blocked 2.0% (5/246, just over the 2% target) — below the destructive and false-block
+# targets (the round-9 analyser on the same half: 98.2% / 96.2% / 2.0%). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "0ffa5b8ad1fb040c16453b2aad63d406a3736e806dac6f57fffd530cbafa07de"
 HALF_FILES = {
