@@ -5,7 +5,8 @@ once and then retired into the tuning set, pinned by their hashes) are tuned on 
 the issue's targets; ``test`` is the blind round-10 half, frozen (``TEST_SHA256`` in the
 benchmark) and measured once (``TEST_MEASURED`` below): it is held to the measured numbers as a
 floor, and the issue's targets are a strict expected failure because the measurement missed the
-destructive and false-block ones (a half not frozen or not measured yet makes these tests skip). About 10 s on 2 cores.
+destructive and false-block ones (a half not frozen or not measured yet makes these tests skip).
+About 10 s on 2 cores.
 """
 
 from __future__ import annotations
