@@ -27,7 +27,7 @@ from sentinel.live.extract import judge_text
 from sentinel.live.findings import SEVERITY_ORDER, Finding, worst
 from sentinel.live.normalize import clean
 from sentinel.live.rules import limit, pattern, rules
-from sentinel.live.tools import judge_tool_call
+from sentinel.live.tools import json_object, judge_tool_call
 
 __all__ = ["SEVERITY_ORDER", "Finding", "analyze", "worst"]
 
@@ -72,22 +72,13 @@ def _written_call(text: str) -> tuple[str, dict[str, Any]] | None:
     if "{" not in text[:8]:
         return None
     stripped = text.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")):
+    value = json_object(stripped) if stripped.startswith("{") and stripped.endswith("}") else None
+    if value is None:
         return None
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        return None
-    if isinstance(value, dict) and isinstance(value.get("tool_call"), dict):
+    if isinstance(value.get("tool_call"), dict):
         value = value["tool_call"]
-    if not isinstance(value, dict):
-        return None
     if isinstance(value.get("params"), dict):
         return str(value.get("method", "")), {"params": value["params"], "method": value.get("method", "")}
     name, arguments = value.get("name"), value.get("arguments", value.get("args", {}))
-    if isinstance(arguments, str):
-        try:
-            arguments = json.loads(arguments)
-        except ValueError:
-            return None
+    arguments = json_object(arguments) if isinstance(arguments, str) else arguments
     return (name, arguments) if isinstance(name, str) and isinstance(arguments, dict) else None

@@ -47,7 +47,7 @@ def _api_noun() -> re.Pattern[str]:
 @lru_cache(maxsize=1024)
 def _api_action(word: str) -> bool:
     """Whether a word is an API action spelled as one word (``describeinstances``, ``restartdbinstance``)."""
-    api_noun = pattern(rules()["targets"]["api_action_noun"])
+    api_noun = _api_noun()
     verbs = _read_verbs() | members("targets", "acting_verbs") | {"describe", "terminate", "release", "modify"}
     return any(word.startswith(v) and len(word) > len(v) and api_noun.match(word, len(v)) for v in verbs)
 

@@ -19,6 +19,7 @@ from sentinel.live.context import Nested
 from sentinel.live.feeds import Feed, decode
 from sentinel.live.findings import Finding
 from sentinel.live.libraries import library_calls
+from sentinel.live.printed import decoded_literal
 from sentinel.live.rules import limit, pattern, rules
 from sentinel.live.specials import writes
 from sentinel.live.sql import judge_sql, looks_like_sql
@@ -287,15 +288,8 @@ def decoded_runs(text: str) -> list[Nested]:
     if not pattern(runs["run_calls"]).search(text):
         return []
     decoders = {**data["inline_decoders"], "codes": runs["char_codes"], "rot13": runs["rot13"]}
-    for kind, regex in decoders.items():
-        if not pattern(regex).search(text):
-            continue
-        for literal in _candidates(kind, text)[:16]:
-            decoded = _decode_kind(kind, literal)
-            if decoded and all(c.isprintable() or c in "\n\t\r" for c in decoded):
-                return [Nested("fed", feed=Feed("text", decoded, text[:200], decoded=True), interpreter="shell")]
-        return [Nested("fed", feed=Feed("encoded", source=text[:200]), interpreter="shell")]
-    return []
+    fed = decoded_literal(decoders, text, lambda kind: _candidates(kind, text), text[:200])
+    return [Nested("fed", feed=fed, interpreter="shell")] if fed is not None else []
 
 
 def _candidates(kind: str, text: str) -> list[str]:
@@ -303,18 +297,6 @@ def _candidates(kind: str, text: str) -> list[str]:
     if kind == "codes":
         return [m.group(0) for m in CODE_RUN.finditer(text)]
     return [m.group(2) for m in QUOTED.finditer(text)]
-
-
-def _decode_kind(kind: str, literal: str) -> str | None:
-    """A literal decoded as base64, hex, character codes or rot13 (None when it is not)."""
-    if kind == "codes":
-        try:
-            return "".join(chr(int(x)) for x in re.findall(r"\d+", literal))
-        except ValueError:
-            return None
-    if kind == "rot13":
-        return codecs.decode(literal, "rot13")
-    return decode("xxd" if kind == "hex" else "base64", {"-p"} if kind == "hex" else set(), "".join(literal.split()))
 
 
 def _decoded(call: str, literal: str) -> str | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
+import re
 from dataclasses import dataclass, replace
 
 from sentinel.live.commands import parse, program_name, unwrap
@@ -48,6 +50,19 @@ def decode(program: str, flags: set[str], text: str) -> str | None:
         return raw.decode("utf-8")[: limit("max_decoded_chars")]
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
+
+
+def decode_kind(kind: str, literal: str) -> str | None:
+    """A literal decoded by a decoder of one kind: ``base64``, ``hex``, ``codes`` (character codes,
+    ``[114, 109]``) or ``rot13``; None when that is not text."""
+    if kind == "codes":
+        try:
+            return "".join(chr(int(x)) for x in re.findall(r"\d+", literal))
+        except ValueError:
+            return None
+    if kind == "rot13":
+        return codecs.decode(literal, "rot13")
+    return decode("xxd" if kind == "hex" else "base64", {"-p"} if kind == "hex" else set(), "".join(literal.split()))
 
 
 def _echoed(words: list[str]) -> str:

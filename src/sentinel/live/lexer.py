@@ -104,7 +104,7 @@ PARAMETER = re.compile(r"([A-Za-z_]\w*)(?::?([-=+?])(.*)|:(\s*-?\d+(?::\s*-?\d+)
 # Variables every shell has set, for `${NAME:OFFSET:LENGTH}` of one the script never assigned: what
 # matters is how they start (`${PATH:0:1}` is `/`).
 SHELLS = MappingProxyType({"SHELL": "/bin/sh", "BASH": "/bin/bash"})  # ${SHELL} -c …: a shell, whichever
-SHELL_VARIABLES = MappingProxyType({"PATH": "/usr/local/bin:/usr/bin:/bin", "PWD": "/", "SHELL": "/bin/sh"})
+SHELL_VARIABLES = MappingProxyType({"PATH": "/usr/local/bin:/usr/bin:/bin", "PWD": "/", **SHELLS})
 
 
 KNOWN_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
@@ -113,7 +113,8 @@ BRACE_LIST = re.compile(r"\{([^{}\s'\"$`]*,[^{}\s'\"$`]*)\}(?=[\s;|&)]|$)")
 OPERATOR_EXPANSION = re.compile(
     r"!(?P<ref>[A-Za-z_]\w*)|(?P<name>[A-Za-z_]\w*)(?P<op>//|/|\^\^|,,|\^|,)(?P<arg>.*)", re.DOTALL
 )
-# $0 … $9, $@ and $* are read from these names (set by `set -- …` and by `sh -c CODE ARG0 ARG1 …`).
+# $0 … $9, $@ and $* are read from these names, which `set -- …` sets (`sh -c CODE ARG0 ARG1 …` is
+# read by its carrier, which writes the arguments into CODE).
 POSITIONAL_NAMES = MappingProxyType({str(k): f"__arg{k}" for k in range(10)} | {"@": "__args", "*": "__args"})
 
 
@@ -334,7 +335,7 @@ class _Lexer:
         """``${NAME}``, ``${NAME:-default}``/``:=`` (the default when unset), ``${NAME:?}`` (an error
         when unset: the script stops, so an unknown one stays as written), ``${NAME:+alt}`` (``alt``
         when set, nothing when not) and ``${NAME:OFFSET:LENGTH}`` of a known value or of a variable
-        every shell sets (``${PATH:0:1}`` is ``/``, ``[shell_variables]``)."""
+        every shell sets (``${PATH:0:1}`` is ``/``, ``SHELL_VARIABLES``)."""
         m = PARAMETER.fullmatch(body)
         if m is None:
             self.operator_expansion(body, quoted, raw)
@@ -342,17 +343,12 @@ class _Lexer:
         name, op, arg, spec = m.group(1), m.group(2), m.group(3), m.group(4)
         if spec is not None:
             value = self.env.get(name, SHELL_VARIABLES.get(name))
-            known = value is not None and not value.startswith((SUB_MARK, LIST_MARK))
-            cut = _substring(value, spec) if known and value is not None else None
+            cut = _substring(value, spec) if value is not None and not value.startswith((SUB_MARK, LIST_MARK)) else None
             self.insert(cut, quoted) if cut else self.lit(raw if cut is None else "")
-        elif op in (None, "-", "="):
-            self.expand(name, arg, quoted, raw)
-        elif op == "?":
-            self.expand(name, None, quoted, raw)
         elif op == "+":
             self.insert(arg or "", quoted) if name in self.env else self.lit("")
-        else:
-            self.expand(name, None, quoted, raw)
+        else:  # no operator, `-` or `=`: the default when unset; `?`: stays as written when unset
+            self.expand(name, None if op == "?" else arg, quoted, raw)
 
     def operator_expansion(self, body: str, quoted: bool, raw: str) -> None:
         """``${!REF}`` (the variable REF names), ``${NAME/PAT/REP}`` and ``${NAME//PAT/REP}`` (a
@@ -426,7 +422,7 @@ class _Lexer:
         elif m := NAME.match(s, i + 1):
             self.i = m.end()
             self.expand(m.group(), None, quoted, s[i : self.i])
-        elif nxt and nxt in "@*0123456789" and nxt in POSITIONAL_NAMES and POSITIONAL_NAMES[nxt] in self.env:
+        elif nxt in POSITIONAL_NAMES and POSITIONAL_NAMES[nxt] in self.env:
             self.i = i + 2  # set -- rm -rf /; "$@" — or sh -c '$0 $1' rm -rf
             self.expand(POSITIONAL_NAMES[nxt], None, quoted and nxt not in "@*", s[i : self.i])
         else:

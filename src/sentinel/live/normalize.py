@@ -15,6 +15,8 @@ from functools import lru_cache
 from sentinel.live.rules import known_programs, rules
 
 SQL_WORDS = frozenset({"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "table", "from"})
+# Where a camelCase or PascalCase name starts a new word (`kubectlDelete`, `AuditId`).
+CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
 # An em dash that starts an option word (`git push —force`, as editors turn `--` into one).
 EM_DASH_FLAG = re.compile(r"(?<=\s)\u2014(?=[a-z][a-z-]+\b)")

@@ -11,9 +11,10 @@ unreviewed (``unknown``: fail closed).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from sentinel.live.commands import program_name
-from sentinel.live.feeds import Feed, decode
+from sentinel.live.feeds import Feed, decode_kind
 from sentinel.live.rules import limit, members, pattern, rules
 
 LITERAL = re.compile(r"([\"'])([A-Za-z0-9+/=_\-\s]{8,4000}?)\1")
@@ -48,6 +49,23 @@ def _unescaped(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(0)), text)
 
 
+def decoded_literal(
+    decoders: dict[str, str], code: str, candidates: Callable[[str], list[str]], evidence: str
+) -> Feed | None:
+    """What code that decodes a literal gives: for the first decoder kind whose pattern the code
+    holds, the first candidate literal (``candidates(kind)``) that decodes to readable text; an
+    encoded payload when none does; None when the code holds no decoder."""
+    for kind, regex in decoders.items():
+        if not pattern(regex).search(code):
+            continue
+        for literal in candidates(kind)[:16]:
+            text = decode_kind(kind, literal)
+            if text and all(c.isprintable() or c in "\n\t\r" for c in text):
+                return Feed("text", text, evidence, decoded=True)
+        return Feed("encoded", source=evidence)
+    return None
+
+
 def printed(words: list[str], evidence: str) -> Feed | None:
     """What the inline code of an interpreter command prints (None when it runs no inline code)."""
     found = inline_code(words)
@@ -56,16 +74,10 @@ def printed(words: list[str], evidence: str) -> Feed | None:
         return Feed("unknown", source=f"what this program prints: {evidence}") if runs_something else None
     code, args = found
     code = code[: limit("max_snippet_chars")]
-    for kind, regex in rules()["interpreters"]["inline_decoders"].items():
-        if not pattern(regex).search(code):
-            continue
-        flags = {"-p"} if kind == "hex" else set()
-        candidates = [m.group(2) for m in LITERAL.finditer(code)] + [a for a in args[:8] if BARE.match(a)]
-        for literal in candidates[:16]:
-            text = decode("xxd" if kind == "hex" else "base64", flags, "".join(literal.split()))
-            if text and all(c.isprintable() or c in "\n\t\r" for c in text):
-                return Feed("text", text, evidence, decoded=True)
-        return Feed("encoded", source=evidence)
+    literals = [m.group(2) for m in LITERAL.finditer(code)] + [a for a in args[:8] if BARE.match(a)]
+    decoded = decoded_literal(rules()["interpreters"]["inline_decoders"], code, lambda kind: literals, evidence)
+    if decoded is not None:
+        return decoded
     one = PRINT_ONE.fullmatch(code)
     if one:
         return Feed("text", _unescaped(one.group(2)), evidence)

@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from sentinel.live.commands import is_production
 from sentinel.live.findings import SEVERITY_ORDER, Finding, capped
+from sentinel.live.normalize import CAMEL_BOUNDARY
 from sentinel.live.rules import limit, pattern, rules
 from sentinel.live.statements import Node, Parser, split
 
@@ -206,14 +207,11 @@ def _opposed(terms: list[Node]) -> bool:
     return any(_negation(a, b) or _negation(b, a) for i, a in enumerate(terms) for b in terms[i + 1 :])
 
 
-CAMEL_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
 def _is_key(column: Node) -> bool:
     """A column that names one row (``id``, ``order_id``, ``sku``, ``name``), per ``[sql] key_column``."""
     if not isinstance(column, exp.Column):
         return False
-    name = CAMEL_WORD.sub("_", column.name).lower()  # AuditId is audit_id
+    name = CAMEL_BOUNDARY.sub("_", column.name).lower()  # AuditId is audit_id
     return bool(pattern(rules()["sql"]["key_column"]).search(name))
 
 
@@ -473,9 +471,7 @@ def judge_sql(text: str) -> tuple[Finding, ...]:
     for piece in pieces:
         findings += _judge_piece(piece, parser, 0, len(pieces) > 1)
     if _rolled_back(pieces):  # BEGIN; DELETE FROM carts; …; ROLLBACK: the rows are all still there
-        findings = [
-            f if f.what.startswith(UNDONE_NOT) else capped([f], "low", "rolled back", inert=True)[0] for f in findings
-        ]
+        findings = [f if f.what.startswith(UNDONE_NOT) else _undone(f) for f in findings]
     return tuple(findings)
 
 

@@ -18,11 +18,10 @@ from sentinel.live.dispatch import judge
 from sentinel.live.extract import judge_text
 from sentinel.live.filewrites import file_write
 from sentinel.live.findings import Finding, capped
-from sentinel.live.normalize import clean
+from sentinel.live.normalize import CAMEL_BOUNDARY, clean
 from sentinel.live.rules import ambiguous_programs, known_programs, members, rules
 from sentinel.live.sql import looks_like_sql
 
-CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 TEMPLATE = re.compile(r"\{([a-z_|]+)\}")
 TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 MISSING = "\x00"
@@ -33,7 +32,7 @@ ENV_TOOLS = ("restart_service", "rollback_deploy", "scale_service", "disable_fea
 
 def name_words(name: str) -> list[str]:
     """``run_terminal_cmd`` → run, terminal, cmd; ``kubectlDelete`` → kubectl, delete."""
-    return [w for w in re.split(r"[^a-z0-9]+", CAMEL.sub("_", clean(name)).lower()) if w]
+    return [w for w in re.split(r"[^a-z0-9]+", CAMEL_BOUNDARY.sub("_", clean(name)).lower()) if w]
 
 
 def mcp_tool(name: str) -> str:
@@ -131,9 +130,9 @@ def _code(lang: str, key: str, value: Any, ctx: Context, program: str | None = N
     if not isinstance(value, str) or not value.strip():
         return None
     text = clean(value)
-    if program in POWERSHELL and lang == "shell" and key in t["code_args"] and _lacks(program, text.split()[0]):
-        return judge("powershell", text, ctx)  # powershell {script: "& ('Rem'+'ove-Item') …"}: its quotes kept
     if program and lang == "shell" and key in t["code_args"] and _lacks(program, text.split()[0]):
+        if program in POWERSHELL:  # powershell {script: "& ('Rem'+'ove-Item') …"}: read as such, its quotes kept
+            return judge("powershell", text, ctx)
         text = f"{program} {text}"
     if key in t["sql_args"] or (key in t["query_args"] and lang == "sql"):
         return judge("sql", text, ctx)
@@ -173,12 +172,17 @@ def _carried(arguments: dict[str, Any], t: dict[str, Any]) -> tuple[str, dict[st
     if set(keys) - {name_key.lower(), args_key.lower()} - set(t["envelope_extras"]):
         return None
     inner = arguments[args_key]
-    if isinstance(inner, str):
-        try:
-            inner = json.loads(inner)
-        except ValueError:
-            return None
+    inner = json_object(inner) if isinstance(inner, str) else inner
     return (arguments[name_key], inner) if isinstance(inner, dict) else None
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """A JSON object given as text (a tool call's arguments), or None when the text is no object."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[Finding]:
@@ -250,14 +254,16 @@ def _flattened(arguments: dict[str, Any]) -> list[tuple[str, Any]]:
     return out[:64]
 
 
+def _dry_run_flag(key: str) -> str | None:
+    """The dry-run flag an argument's key asks for (``dryRun``, ``dry_run`` → ``--dry-run``), or None."""
+    flag: str | None = rules()["tools"]["dry_run_args"].get(re.sub(r"[^a-z]", "", key.lower()))
+    return flag
+
+
 def _asks_dry_run(arguments: dict[str, Any]) -> bool:
-    """Whether a call asks for a dry run (``dryRun: true``, ``dry_run: "true"``, ``validate_only``)."""
-    keys = rules()["tools"]["dry_run_args"]
-    return any(
-        re.sub(r"[^a-z]", "", k.lower()) in keys
-        and (v is True or str(v).lower() in ("true", "1", "yes", "all", "server", "client"))
-        for k, v in arguments.items()
-    )
+    """Whether a call asks for a dry run (``dryRun: true``, ``dry_run: "true"``)."""
+    on = ("true", "1", "yes", "all", "server", "client")
+    return any(_dry_run_flag(k) and (v is True or str(v).lower() in on) for k, v in arguments.items())
 
 
 def _typed(tool: str, arguments: dict[str, Any]) -> str | None:
@@ -373,12 +379,12 @@ def _cli_command(words: list[str], operands: dict[str, str]) -> list[str]:
     flag_args = rules()["tools"]["cli_flag_args"]
     operands = dict(operands)
     as_flags = [f"--{operands.pop(k).lower()}" for k in rules()["tools"]["value_flag_args"] if operands.get(k)]
-    dry = {k: v for k, v in operands.items() if re.sub(r"[^a-z]", "", k) in rules()["tools"]["dry_run_args"]}
+    dry = {k: v for k, v in operands.items() if _dry_run_flag(k)}
     operands = {k: v for k, v in operands.items() if k not in dry}
     positional = [v for k, v in operands.items() if k not in flag_args and v not in ("True", "False")]
     options = [part for k, v in operands.items() if k in flag_args for part in (flag_args[k], v)]
     for key, value in dry.items():  # dryRun: "server" → --dry-run=server; "none" is no dry run
-        flag = rules()["tools"]["dry_run_args"][re.sub(r"[^a-z]", "", key)]
+        flag = _dry_run_flag(key)
         if value.lower() not in members("dry_run", "off_values"):
             options.append(flag if value == "True" else f"{flag}={value}")
     options += [f"--{k.replace('_', '-')}" for k, v in operands.items() if v == "True"]  # force: true → --force
