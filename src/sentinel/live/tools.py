@@ -262,7 +262,7 @@ def _dry_run_flag(key: str) -> str | None:
 
 def _asks_dry_run(arguments: dict[str, Any]) -> bool:
     """Whether a call asks for a dry run (``dryRun: true``, ``dry_run: "true"``)."""
-    on = ("true", "1", "yes", "all", "server", "client")
+    on = members("dry_run", "on_values")
     return any(_dry_run_flag(k) and (v is True or str(v).lower() in on) for k, v in arguments.items())
 
 
