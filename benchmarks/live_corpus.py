@@ -15,9 +15,8 @@ Its halves:
   retired the same way. ``dev`` and ``retired`` to ``retired10`` are the tuning set. From round 7
   on, dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
   ``-dev11-``).
-- ``test``: the blind round-11 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
-  file whose hash differs.
+- ``test``: the blind round-11 half, frozen (``TEST_SHA256``): measured once and never tuned on;
+  the benchmark refuses a file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired10|tuning|test|all]
 [--misses]``.
@@ -104,11 +103,12 @@ RETIRED9_SHA256 = "d05d06ba1b5b3d16a59b6ea568acd434da30d2b44f080a31fc6d3c4247adf
 # blocked 2.0% (5/246, just over the 2% target) — below the destructive and false-block targets.
 # Having been looked at, it was retired into the tuning set for round 11 (docs/live.md).
 RETIRED10_SHA256 = "0ffa5b8ad1fb040c16453b2aad63d406a3736e806dac6f57fffd530cbafa07de"
-# The blind test half (round 11): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 11): 568 actions (273 destructive, 51 disruptive, 244 harmless in 21
+# categories, ids <category>-r11-NNN) written by a separate agent that read only the label brief,
+# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
+# on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610dba49"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
