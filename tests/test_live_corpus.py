@@ -96,14 +96,8 @@ def test_dev_file_is_sorted_and_in_its_format(bench):
     assert all(e["label"] in bench.LABELS and e["id"].startswith(e["category"] + "-") for e in dev)
 
 
-# The round-10 half retired before round 11 closes its classes: a strict expected failure until then.
-OPEN_HALVES = {"retired10"}
-
-
 @pytest.mark.parametrize("half", ["dev", *(f"retired{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10))])
-def test_tuning_halves_meet_the_targets(request, bench, results, half):
-    if half in OPEN_HALVES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="retired before this round closes its classes"))
+def test_tuning_halves_meet_the_targets(bench, results, half):
     result = results[half]
     assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
 

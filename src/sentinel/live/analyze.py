@@ -24,6 +24,7 @@ from typing import Any
 from sentinel.live.context import Context
 from sentinel.live.dispatch import judge
 from sentinel.live.extract import judge_text
+from sentinel.live.files import language as file_language
 from sentinel.live.findings import SEVERITY_ORDER, Finding, worst
 from sentinel.live.normalize import clean
 from sentinel.live.rules import limit, pattern, rules
@@ -39,7 +40,7 @@ def analyze(description: str, tool_call: dict[str, Any] | None, context: str = "
     findings: list[Finding] = []
     if tool_call:
         findings += judge_tool_call(tool_call.get("name", ""), tool_call.get("arguments") or {}, ctx)
-    if context and "#!" in context:  # ./deploy.sh, and the context shows deploy.sh
+    if context and ("#!" in context or "//" in context or "# " in context):  # ./deploy.sh, and the context shows it
         findings += _context_scripts(context, description, tool_call, ctx)
     text = clean(description or "")[: limit("max_snippet_chars")]
     written_call = _written_call(text)
@@ -54,9 +55,15 @@ def _context_scripts(context: str, description: str, tool_call: dict[str, Any] |
     """Findings for a script the context shows and the request runs (by its file name)."""
     request = f"{description} {json.dumps(tool_call, default=str) if tool_call else ''}"
     out: list[Finding] = []
-    for m in list(pattern(rules()["context"]["script"]).finditer(clean(context)[:4000]))[:4]:
+    text = clean(context)[:4000]
+    for m in list(pattern(rules()["context"]["script"]).finditer(text))[:4]:
         if re.search(rf"(?:^|[\s/'\"]){re.escape(m.group('name'))}\b", request):
             out += judge("python" if m.group("name").endswith(".py") else "shell", m.group("body"), ctx)
+    for m in list(pattern(rules()["context"]["source"]).finditer(text))[:4] if not out else []:
+        path = m.group("path")
+        names = {path.rsplit("/", 1)[-1], *([path.rsplit("/", 1)[0]] if "/" in path else [])}
+        if any(re.search(rf"(?:^|[\s/'\"]){re.escape(name)}(?![\w.-])", request) for name in names):
+            out += judge(file_language(path, ""), m.group("body"), ctx)  # go run ./cmd/reset, main.go shown
     return out
 
 

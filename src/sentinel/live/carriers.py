@@ -147,6 +147,8 @@ def python(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
     for i, w in enumerate(words[1:], start=1):
         if w.startswith("-") and not w.startswith("--") and "c" in w[1:]:
             return _code_word(words, cmd, offset, i + 1, "python")
+        if w == "-":  # curl … | python3 - --flag: the program is its input
+            return _fed(feed, "python")
         if w.startswith("-m") or w == "--":
             return []
         if not w.startswith("-"):
@@ -167,6 +169,8 @@ def script(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
         takes_code = w in options or (cluster and letters & set(w[1:]))
         if takes_code and i + 1 < len(words):
             return _code_word(words, cmd, offset, i + 1, "script", program)
+        if w == "-":  # curl -s https://cpanmin.us | perl - App::cpanminus: the program is its input
+            return _fed(feed, "script")
         if not w.startswith("-") and w not in options:
             sub = _generated(cmd, offset + i)
             return _fed(output_of_script(sub), "script") if sub is not None else []
@@ -225,14 +229,27 @@ def _with_entrypoint(image: str | None, argv: tuple[str, ...]) -> tuple[str, ...
 
 
 def _mounts(words: list[str]) -> tuple[tuple[str, str], ...]:
-    """``-v HOST:CONTAINER`` bind mounts of ``docker run`` as (container path, host path)."""
+    """``-v HOST:CONTAINER`` bind mounts of ``docker run`` as (container path, host path); a named
+    volume (``-v pgdata:/data``) is mounted from where Docker keeps its data."""
     out = []
     for i, w in enumerate(words[:-1]):
         if w in ("-v", "--volume"):
             host, _, inside = words[i + 1].partition(":")
             if host.startswith(("/", "~", "$")) and inside:
                 out.append((inside.split(":", 1)[0], host))
+            elif host and inside:
+                out.append((inside.split(":", 1)[0], rules()["carriers"]["docker_volume_root"] + host))
     return tuple(out)
+
+
+def _throwaway(options: list[str], mounts: tuple[tuple[str, str], ...]) -> bool:
+    """Whether ``docker run`` options make a container removed on exit (``--rm``) that reaches nothing
+    of the host's but its ``-v`` mounts (no privileges, devices, other mounts or host namespaces, not
+    the host's root): what it deletes outside those mounts is its own throwaway filesystem."""
+    access = rules()["carriers"]["docker_host_access"]
+    if "--rm" not in options or any(host.rstrip("/") == "" for _, host in mounts):  # -v /:/host
+        return False
+    return not any(o.split("=", 1)[0] in access or o in access for o in options)
 
 
 def docker(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
@@ -250,6 +267,8 @@ def docker(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | 
             if len(rest) < 2:
                 return []
             mounts = _mounts(words[i + 1 :]) if w == "run" else ()
+            if w == "run" and _throwaway(words[i + 1 : len(words) - len(rest)], mounts):
+                mounts = (*mounts, ("/", rules()["paths"]["throwaway_root"]))
             argv = _with_entrypoint(rest[0], tuple(rest[1:])) if w == "run" else tuple(rest[1:])
             return [Nested("argv", argv=argv, stdin=feed, mounts=mounts)]
         if w == "compose":
@@ -326,33 +345,53 @@ def salt(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
 
 def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``find ROOTS … -exec ARGV {} ;|+`` runs ARGV on what it finds (the roots stand for it);
-    ``-delete`` deletes it (recursively unless a test such as ``-name`` narrows it down)."""
+    ``-delete`` deletes it (recursively unless a test such as ``-name`` narrows it down). Find reads
+    its expression left to right: a test after the action (``find /var -delete -name '*.tmp'``)
+    narrows nothing the action already did."""
     roots = []
     for w in words[1:]:
         if w.startswith(("-", "(", "!")):
             break
         roots.append(w)
     roots = roots or ["."]
-    narrowed = any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in words)
-    named = _named_only(words)
-    if named is not None and all(r.startswith("/dev") for r in roots):  # find /dev -name 'sd?': /dev/sd?
-        roots = [f"{r.rstrip('/')}/{named}" for r in roots]
-    elif narrowed:  # it acts on some files *inside* the roots, not on the roots themselves
-        roots = [f"{r.rstrip('/')}/…" for r in roots]
-    ceiling = "medium: retention of old copies" if _retention(words, roots) else ""
     out = []
     for i, w in enumerate(words):
         if w in ("-exec", "-execdir", "-ok", "-okdir"):
+            found, ceiling = _found(words[:i], roots), _ceiling(words[:i], roots)
             argv = []
             for a in words[i + 1 :]:
                 if a in (";", "+", "\\;"):
                     break
-                argv.extend([a.replace("{}", r) for r in roots] if "{}" in a else [a])  # of={}, {}/main
+                argv.extend([a.replace("{}", r) for r in found] if "{}" in a else [a])  # of={}, {}/main
             if argv:
                 out.append(Nested("argv", argv=tuple(argv), ceiling=ceiling))
     if "-delete" in words:
-        out.append(Nested("argv", argv=("rm", "-f" if narrowed else "-rf", *roots), ceiling=ceiling))
+        before = words[: words.index("-delete")]
+        found, ceiling = _found(before, roots), _ceiling(before, roots)
+        out.append(Nested("argv", argv=("rm", "-f" if _narrowing(before) else "-rf", *found), ceiling=ceiling))
     return out
+
+
+def _ceiling(expression: list[str], roots: list[str]) -> str:
+    """The ceiling of what find's action does after this expression: retention of old copies is
+    at most medium."""
+    return "medium: retention of old copies" if _retention(expression, roots) else ""
+
+
+def _narrowing(expression: list[str]) -> bool:
+    """Whether find's expression so far holds a test that narrows what it finds."""
+    return any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in expression)
+
+
+def _found(expression: list[str], roots: list[str]) -> list[str]:
+    """What the roots stand for after find's expression so far: ``/dev/sd?`` for ``find /dev -name
+    'sd?'``, some files inside them (``ROOT/…``) when a test narrows it, the roots themselves otherwise."""
+    named = _named_only(expression)
+    if named is not None and all(r.startswith("/dev") for r in roots):  # find /dev -name 'sd?': /dev/sd?
+        return [f"{r.rstrip('/')}/{named}" for r in roots]
+    if _narrowing(expression):  # it acts on some files *inside* the roots, not on the roots themselves
+        return [f"{r.rstrip('/')}/…" for r in roots]
+    return roots
 
 
 def _retention(words: list[str], roots: list[str]) -> bool:

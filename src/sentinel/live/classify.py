@@ -19,6 +19,8 @@ from sentinel.live.lexer import ITEMS
 from sentinel.live.paths import is_block_device, is_credential, is_sensitive_file, path_class
 from sentinel.live.rules import known_programs, members, pattern, rules
 
+SHELL_PROGRAM = re.compile(r"/(?:ba|z|da|k)?sh$")  # a shell's own path (setuid on it is a root shell)
+
 
 def verb_index(verbs: tuple[str, ...] | list[str], positional: list[str]) -> int | None:
     """Where a command's verb is among its first positional words: the word itself, ``VERB-…``
@@ -142,7 +144,7 @@ def rule_severity(rule: dict[str, Any], p: Parsed) -> tuple[str, str, bool]:
         raised.append(rule["sensitive_severity"])
     if "credential_severity" in rule and any(is_credential(t) for t in ops):
         raised.append(rule["credential_severity"])
-    if "shell_severity" in rule and any(re.search(r"/(?:ba|z|da|k)?sh$", t) for t in ops):
+    if "shell_severity" in rule and any(SHELL_PROGRAM.search(t) for t in ops):
         raised.append(rule["shell_severity"])
     if "empty_source_severity" in rule:  # rclone sync /tmp/empty remote:backups
         empty = pattern(rules()["redirects"]["empty_directory"])

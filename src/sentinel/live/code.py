@@ -29,7 +29,12 @@ Bindings = dict[str, list[str]]  # a variable name → the paths it may hold
 MAX_NODES = 5000
 MAX_EXPANDED = 64
 LITERAL = re.compile(r"([\"'])([^\"'\n]{0,200})\1")
+# A literal list of at least two quoted paths (`[]string{"/data", "/var/lib/etcd"}`, `["/a", "/b"]`).
+LISTED_PATHS = re.compile(
+    r"[\[{(]\s*((?:([\"'])[/~][^\"'\n]{0,200}\2\s*,\s*)+([\"'])[/~][^\"'\n]{0,200}\3)\s*,?\s*[\]})]"
+)
 QUOTED = re.compile(r"([\"'])([^\"'\n]{4,4000})\1")
+FOLDABLE = ("+", "__import__", "getattr", "chr", "join")  # what _Folder computes appears in the text
 CODE_RUN = re.compile(r"\d{1,3}(?:\s*[,)]\s*(?:chr\s*\(|CHAR\s*\()?\s*\d{1,3}){3,400}")
 
 
@@ -373,8 +378,13 @@ class _Folder(ast.NodeTransformer):
 
 
 def _char_codes(node: ast.Call) -> str | None:
-    """The text ``chr(N)`` or ``''.join(map(chr, [N, …]))`` spells, or None."""
+    """The text ``chr(N)``, ``''.join(map(chr, [N, …]))`` or ``''.join(['r', 'm', …])`` spells, or None."""
     name = _call_name(node.func)
+    if name == "join" and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
+        sep = node.func.value if isinstance(node.func, ast.Attribute) else None
+        parts = _strings(node.args[0].elts)
+        if isinstance(sep, ast.Constant) and isinstance(sep.value, str) and len(parts) == len(node.args[0].elts):
+            return sep.value.join(parts) if sum(map(len, parts)) < 4000 else None
     ints = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
     if name == "chr" and len(ints) == 1 == len(node.args) and 0 <= ints[0] < 0x110000:
         return chr(ints[0])
@@ -412,8 +422,13 @@ def judge_python(text: str) -> Judged:
     try:
         tree = ast.parse(text[: limit("max_snippet_chars")])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return judge_script(text)
-    if "+" in text or "__import__" in text or "getattr" in text or "chr" in text:  # 'r' + 'm', chr(114)
+        cell = notebook_cell(text)
+        if cell is None:
+            return judge_script(text)
+        source, commands = cell  # !rm -rf /home/jovyan in a notebook cell: a shell command
+        findings, nested = judge_python(source) if source.strip() else ([], [])
+        return findings, [*commands, *nested]
+    if any(marker in text for marker in FOLDABLE):  # 'r' + 'm', chr(114), ''.join(['r', 'm'])
         tree = _folded(tree)
     text = _without_comments(text)  # "# never call r.flushall() here" calls nothing
     out: Judged = (library_calls(text), [])
@@ -435,6 +450,44 @@ def judge_python(text: str) -> Judged:
             if looks_like_sql(sql):
                 out[0].extend(judge_sql(sql))
     return out
+
+
+MAGIC_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:[A-Za-z_]\w*\s*=\s*)?(?:!!?|%(?P<magic>\w+)\b)[ \t]*(?P<rest>.*)$")
+
+
+def notebook_cell(text: str) -> tuple[str, list[Nested]] | None:
+    """A Jupyter/IPython cell as its Python (magic lines made ``pass``) and the commands its magics
+    run: ``!cmd`` and ``files = !cmd`` lines and the ``[python.magics] shell_lines`` (``%sx cmd``)
+    are shell, a cell under a ``shell_cells`` magic (``%%bash``) is one shell script and under an
+    ``sql`` one (``%%sql``) SQL; other magics (``%%time``, ``%matplotlib inline``) run the Python
+    around them. None when the text has no magic line (it is not a notebook cell)."""
+    magics = rules()["python"]["magics"]
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    head, _, rest = lines[first].strip().partition(" ") if first < len(lines) else ("", "", "")
+    if head.startswith("%%"):
+        body = "\n".join(lines[first + 1 :])
+        if head[2:] in magics["shell_cells"] and (head[2:] != "script" or rest.split()[:1] != ["python"]):
+            return "", [Nested("shell", body)]
+        if head[2:] in magics["sql"]:
+            return "", [Nested("sql", body)]
+        if head[2:] not in magics["python_cells"]:  # %%writefile, %%html, %%javascript: no Python runs
+            return "", []
+        lines, first = lines[first + 1 :], -1
+    commands: list[Nested] = []
+    out = []
+    for line in lines:
+        m = MAGIC_LINE.match(line) if line.lstrip()[:1] in ("!", "%") or "= !" in line or "=!" in line else None
+        if m is None:
+            out.append(line)
+            continue
+        magic, command = m.group("magic"), m.group("rest")
+        if magic is None or magic in magics["shell_lines"]:
+            commands.append(Nested("shell", command))
+        elif magic in magics["sql"]:
+            commands.append(Nested("sql", command))
+        out.append(m.group("indent") + "pass")
+    return ("\n".join(out), commands) if commands or first == -1 or out != lines else None
 
 
 def looks_like_sql_anywhere(text: str) -> bool:
@@ -485,6 +538,10 @@ def judge_script(text: str) -> Judged:
                 nested.append(Nested("argv", argv=(groups["prog"], *(a for _, a in args))))
             elif kind == "recursive_delete" and path:
                 nested.append(Nested("argv", argv=("rm", "-rf", path)))
+            elif kind == "recursive_delete_listed":  # for _, p := range []string{"/data", …} { os.RemoveAll(p) }
+                lists = [m.group(1) for m in islice(LISTED_PATHS.finditer(text), 8)]
+                listed = [item for items in lists for _, item in LITERAL.findall(items)][:16]
+                nested += [Nested("argv", argv=("rm", "-rf", item)) for item in listed]
             elif kind == "delete" and path:
                 nested.append(Nested("argv", argv=("rm", path)))
             elif kind == "chmod" and path and (mode := groups.get("mode") or groups.get("mode2")):

@@ -69,4 +69,5 @@ def deeper(ctx: Context, n: Nested) -> Context | None:
     if ctx.depth + 1 > limit("max_depth") or not ctx.budget.take():
         return None
     production = ctx.production or n.production
-    return replace(ctx, depth=ctx.depth + 1, cwd=n.cwd, stdin=n.stdin, mounts=n.mounts, production=production)
+    mounts = n.mounts or ctx.mounts  # docker run … sh -c 'rm -rf /': the shell runs in the container too
+    return replace(ctx, depth=ctx.depth + 1, cwd=n.cwd, stdin=n.stdin, mounts=mounts, production=production)

@@ -17,7 +17,7 @@ from sentinel.live.dispatch import judge
 from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.lexer import ASSIGNMENT, lex
 from sentinel.live.powershell import folded
-from sentinel.live.prose import in_genre, judge_prose, mention_before
+from sentinel.live.prose import asked, in_genre, judge_prose, mention_before, proposed_after
 from sentinel.live.rules import ambiguous_programs, known_programs, pattern, rules
 from sentinel.live.sql import looks_like_sql
 from sentinel.live.windows import posix_paths
@@ -29,6 +29,7 @@ REDIRECT_START = re.compile(r"^\s*(?:\d?>>?|<)\s*[/~$]")
 MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
 DRIVE = re.compile(r"^[A-Za-z]:[\\/]?$")
 WORD = re.compile(r"[^\s`]+")
+WORDS_THEN_PAREN = re.compile(r"[A-Za-z][\w'-]*(?:[ \t]+[\w'.,/-]+)+[ \t]+\(")
 SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
 LEADING_COMMENTS = re.compile(r"^(?:#(?!!)[^\n]*\n\s*)+")
 ARTICLES = frozenset(
@@ -118,6 +119,8 @@ def command_like(text: str, depth: int = 0) -> bool:
             return True  # or /bin/r? -rf …
         if _introduces_command(words) or any(w.endswith(":") for w in words[:3]):  # "Commit message: fix(…)"
             return False
+        if WORDS_THEN_PAREN.match(line):  # "Reviewing runbook step 7 (`mkfs …`)": a shell syntax error, prose
+            return False
         return any(_starts_known(c.words) for c in commands[1:8])  # yes | rm -r /opt/*
     if program not in ambiguous_programs():
         return True
@@ -156,24 +159,15 @@ def code_language(text: str) -> str | None:
     return "shell" if command_like(stripped) else None
 
 
-def _proposed_after(following: str) -> bool:
-    """Whether the words after a snippet propose running it after all ("…; running it now", "so I'll
-    run it"), with no negation right before ("I won't run it")."""
-    cues = rules()["prose_extract"]
-    after = following[:200].split("\n\n", 1)[0].lower()
-    for m in pattern(cues["proposed_after"]).finditer(after):
-        if not pattern(cues["negated"]).search(after[max(0, m.start() - 12) : m.start()]):
-            return True
-    return False
-
-
 def mentioned(preceding: str, following: str = "") -> bool:
     """Whether the words around a snippet say it is only talked about: a document's label at the start
     of the text, a mention cue before it, or words after it that only say what it does ("`rm -rf /`
     would delete …") — unless the words after it propose running it after all ("…; doing it now")."""
-    if following and _proposed_after(following):
+    if following and proposed_after(following):
         return False
     if following and pattern(rules()["prose_extract"]["described"]).match(following[:40].lower()):
+        return True
+    if following and asked(preceding[-160:].lower(), following[:200].lower()):  # should I run `…`?
         return True
     return in_genre(preceding) or mention_before(preceding[-160:].lower())
 

@@ -194,8 +194,10 @@ class Files:
     def run(self, words: list[str]) -> tuple[str, str] | None:
         """What a command runs from these files: ``("downloaded", NAME)`` or ``(LANGUAGE, CONTENT)``."""
         name = script_run(words) if words else None
-        if name is None and words and "/" in words[0] and _base(words[0]) in self.written:
-            name = _base(words[0])  # ./clean, written above, then run
+        by_path = words and ("/" in words[0] or "\\" in words[0]) and _base(words[0])
+        asks_version = len(words) > 1 and set(words[1:]) <= set(rules()["interpreters"]["version_checks"])
+        if name is None and by_path and (by_path in self.written or (by_path in self.downloads and not asks_version)):
+            name = by_path  # ./clean written above, /usr/local/bin/tool or %TEMP%\\x.exe downloaded, then run
         if name is None:
             return None
         if name in self.downloads:
@@ -203,6 +205,13 @@ class Files:
         if name in self.written:
             return language(name, program_name(words[0])), self.written[name]
         return None
+
+    def inlined(self, words: list[str]) -> list[str] | None:
+        """The words with each ``file://F`` argument (how the cloud CLIs read a value from a file:
+        ``--lifecycle-configuration file://lc.json``) whose file was written above replaced by its
+        text; None when there is none."""
+        out = [self.written.get(_base(w[7:]), w) if w.startswith("file://") else w for w in words]
+        return out if out != words else None
 
     def fed(self, feed: Feed | None) -> Feed | None:
         """A command's input, with a file written above read as its text (``psql < F``)."""

@@ -105,6 +105,18 @@ class OverseeRequest(BaseModel):
     def _severity_alias(cls, value: object) -> object:
         return canonical_severity(value)
 
+    @field_validator("context", mode="before")
+    @classmethod
+    def _context_object(cls, value: object) -> object:
+        """Agents often send their context as an object (``{"environment": "production", "host":
+        "pg-prod-01"}``): it is read as ``key: value`` lines (nested values as JSON), bounded like text."""
+        if not isinstance(value, dict):
+            return value
+        import json
+
+        lines = [f"{k}: {v if isinstance(v, str) else json.dumps(v, default=str)}" for k, v in value.items()]
+        return "\n".join(lines)
+
     @field_validator("policy_constraints")
     @classmethod
     def _short_policies(cls, value: list[str]) -> list[str]:

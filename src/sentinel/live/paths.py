@@ -84,6 +84,8 @@ def path_class(path: str, cwd: str | None = None) -> str:
     t = _tables()
     if path[:1] == "$" and pattern(rules()["paths"]["unset_prefix"]).match(path.strip("'\"").lower()):
         return "unset"
+    if path.startswith(rules()["paths"]["throwaway_root"]):  # docker run --rm alpine rm -rf /
+        return "scratch"
     if cwd and _inside_named_scratch(path):  # ./build in /srv/app: build output wherever the tree is
         return "scratch"
     p = _expand(path, cwd)

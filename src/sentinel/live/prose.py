@@ -12,6 +12,8 @@ from sentinel.live.paths import path_class
 from sentinel.live.rules import pattern, rules
 
 SPAN = re.compile(r"`[^`\n]{0,400}`")
+QUESTION_OR_STOP = re.compile(r"[?!\n]|\.(?=\s|$)")
+CLAUSE_START = re.compile(r"[.!?:;\n]\s")
 
 
 def judge_prose(text: str) -> list[Finding]:
@@ -36,9 +38,13 @@ def judge_prose(text: str) -> list[Finding]:
 
 
 def _asks_or_mentions(low: str, start: int) -> bool:
-    """A question ("how do I delete …?"), a document quoted ("Commit message: remove DROP TABLE …")
-    or a mention ("explain why dropping …") proposes nothing."""
-    if pattern(rules()["prose_extract"]["question"]).search(low) or in_genre(low[:start]):
+    """A question ("how do I delete …?", "… should I drop the table? I'll wait"), a document quoted
+    ("Commit message: remove DROP TABLE …") or a mention ("explain why dropping …") proposes nothing."""
+    if pattern(rules()["prose_extract"]["question"]).search(low) and not proposed_after(low[start:]):
+        return True
+    if in_genre(low[:start]):
+        return True
+    if asked(low[max(0, start - 160) : start], low[start : start + 200]):
         return True
     return mention_before(low[max(0, start - 160) : start])
 
@@ -63,3 +69,25 @@ def mention_before(window: str) -> bool:
     if "from" in window or "per" in window or "follow" in window or "accord" in window or " as " in window:
         window = pattern(cues["attribution"]).sub(" ", window)  # "the one-liner from their docs:" names a source
     return any(pattern(cue).search(window) for cue in cues["mention_cues"])
+
+
+def asked(before: str, after: str) -> bool:
+    """Whether something sits in a sentence that asks whether to do it ("Question before I continue:
+    should I drop the `legacy_orders` table?"), lower-cased words before and after it, and the words
+    after the question do not go ahead anyway ("…? Doing it now")."""
+    end = QUESTION_OR_STOP.search(after)
+    if end is None or end.group() != "?" or proposed_after(after[end.end() :]):
+        return False
+    sentence = CLAUSE_START.split(before)[-1]
+    return bool(pattern(rules()["prose_extract"]["asking"]).match(sentence))
+
+
+def proposed_after(following: str) -> bool:
+    """Whether the words after a snippet propose running it after all ("…; running it now", "so I'll
+    run it"), with no negation right before ("I won't run it")."""
+    cues = rules()["prose_extract"]
+    after = following[:200].split("\n\n", 1)[0].lower()
+    for m in pattern(cues["proposed_after"]).finditer(after):
+        if not pattern(cues["negated"]).search(after[max(0, m.start() - 12) : m.start()]):
+            return True
+    return False

@@ -12,7 +12,7 @@ from dataclasses import replace
 from sentinel.live import settings
 from sentinel.live.apis import http_call
 from sentinel.live.carriers import carrier_for
-from sentinel.live.classify import classify, is_dry_run
+from sentinel.live.classify import SHELL_PROGRAM, classify, is_dry_run
 from sentinel.live.commands import ANY_PROGRAM, Parsed, canonical, globbed, is_production, parse, program_name, unwrap
 from sentinel.live.context import Context, Nested
 from sentinel.live.feeds import Feed, output_of, output_of_script, stdin_of
@@ -251,6 +251,10 @@ def judge_shell(text: str, ctx: Context) -> Judged:
             known_aliases.update(named)  # alias ll='rm -rf /home/deploy', hash -p /bin/rm tidy, ln -s /bin/rm x
         elif words and words[0] in known_aliases:
             nested.append(Nested("shell", expanded(known_aliases[words[0]], words[1:]), cwd=cwd))
+        elif known_aliases and words and program_name(words[0]) in ("chmod", "chown"):
+            copied = [known_aliases.get(w, w) for w in words]  # cp /bin/bash /tmp/.x; chmod u+s /tmp/.x
+            if copied != words and any(SHELL_PROGRAM.search(w) for w in copied[1:]):
+                nested.append(Nested("argv", argv=tuple(copied), cwd=cwd))
         if functions and words and words[0] in functions:  # wipe /var/lib/mysql, wipe() defined above
             if words == [words[0]] and words[0] not in defined:  # `wipe(){ … }` lexes as a bare `wipe` first
                 defined.add(words[0])
@@ -265,6 +269,8 @@ def judge_shell(text: str, ctx: Context) -> Judged:
             f.append(Finding("shell", "downloaded code run", "catastrophic", ran[1], " ".join(words)[:300]))
         elif ran is not None:  # cat > /tmp/x.go <<EOF … EOF; go run /tmp/x.go
             n.append(Nested(ran[0], ran[1], cwd=cwd))
+        if files.written and (inlined := files.inlined(words)):  # … --lifecycle-configuration file://lc.json
+            n.append(Nested("argv", argv=tuple(inlined), cwd=cwd))
         for target, content in files.record(cmd, words):  # echo 'PermitRootLogin yes' >> …/sshd_config
             if (weak := settings.written(target, content, " ".join(cmd.words)[:300])) is not None:
                 f.append(weak)

@@ -147,9 +147,20 @@ def truth(e: Node | None, depth: int = 0) -> bool | None:
         a, b = _literal_value(e.left), _literal_value(e.right)
         if isinstance(a, (bool, float, str)) and isinstance(b, (bool, float, str)):
             return _compare(type(e), a, b)
-    if isinstance(e, exp.Like) and isinstance(e.expression, exp.Literal) and set(e.expression.this) <= {"%"}:
-        return True
+    if isinstance(e, (exp.Like, exp.ILike)) and isinstance(e.expression, exp.Literal) and not e.expression.is_number:
+        return _like(e)
     return _about_keys(e)
+
+
+def _like(e: Node) -> bool | None:
+    """``x LIKE '%'`` holds for every row; ``'a' LIKE 'a'`` (two literals) is decided here."""
+    text = e.expression.this
+    if text and set(text) <= {"%"}:
+        return True
+    if not isinstance(e.this, exp.Literal) or e.this.is_number:
+        return None
+    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in text[:200])
+    return re.fullmatch(regex, e.this.this, re.DOTALL | (re.IGNORECASE if isinstance(e, exp.ILike) else 0)) is not None
 
 
 def _about_keys(e: Node) -> bool | None:
@@ -331,7 +342,7 @@ def _statement(st: Node) -> tuple[str, str] | None:
     replaced = _replaced(st)
     if replaced is not None:
         return replaced
-    if isinstance(st, (exp.Select, exp.Insert, exp.Create, exp.Merge, exp.Union)):
+    if isinstance(st, (exp.Select, exp.Insert, exp.Create, exp.Merge, exp.Union, exp.Comment)):
         return type(st).__name__.upper(), "low"
     return None
 

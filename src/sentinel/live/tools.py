@@ -234,8 +234,9 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
         return judge(operation[0], operation[1], ctx)
     operands = {k.lower(): clean(str(v)) for k, v in arguments.items() if isinstance(v, (str, int, float))}
     operands = {k: v for k, v in operands.items() if k not in t["text_args"]}
-    if words and words[0] in t["cli_tools"]:
-        return judge("argv", "", ctx, tuple(_cli_command(words, operands)[:256]))
+    if words and words[0] in t["cli_tools"]:  # git {subcommand: reset, flags: [--hard]}: its listed words too
+        listed = [clean(x) for v in arguments.values() if isinstance(v, list) for x in v[:64] if isinstance(x, str)]
+        return judge("argv", "", ctx, tuple([*_cli_command(words, operands), *listed][:256]))
     values = list(operands.values())
     return judge_text(" ".join([*words, *values])[:4000], ctx)
 
@@ -279,7 +280,7 @@ def _program_and_args(arguments: dict[str, Any]) -> tuple[str, ...] | None:
     """A call that names a program and its argument list (``{program: bash, args: [-c, …]}``)."""
     t = rules()["tools"]
     program = next((arguments[k] for k in t["program_args"] if isinstance(arguments.get(k), str)), None)
-    args = next((arguments[k] for k in ("args", "argv", "arguments") if isinstance(arguments.get(k), list)), None)
+    args = next((arguments[k] for k in t["argv_args"] if isinstance(arguments.get(k), list)), None)
     if program is None or args is None or not all(isinstance(a, str) for a in args):
         return None
     return tuple(clean(w) for w in (program, *args[:255]))
@@ -288,8 +289,9 @@ def _program_and_args(arguments: dict[str, Any]) -> tuple[str, ...] | None:
 def _http_request(words: list[str], arguments: dict[str, Any]) -> tuple[str, ...] | None:
     """An HTTP request tool's call as the curl command that makes it (``http_request {method: POST,
     url, body}`` → ``curl -X POST URL --data BODY``), when it names a URL."""
-    url = arguments.get("url") or arguments.get("endpoint") or arguments.get("uri")
-    if not isinstance(url, str) or not set(words) & set(rules()["tools"]["http_tool_words"]):
+    t = rules()["tools"]
+    url = next((arguments[k] for k in t["http_url_args"] if arguments.get(k)), None)
+    if not isinstance(url, str) or not set(words) & set(t["http_tool_words"]):
         return None
     method = str(arguments.get("method") or ("POST" if arguments.get("body") or arguments.get("json") else "GET"))
     body = arguments.get("body", arguments.get("json", arguments.get("data")))
@@ -300,13 +302,14 @@ def _http_request(words: list[str], arguments: dict[str, Any]) -> tuple[str, ...
 
 def _steps(arguments: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
     """The calls of a multi-step call (``{steps: [{tool: …, …}, …]}``), or None when it is none."""
-    for key in rules()["tools"]["step_args"]:
+    t = rules()["tools"]
+    for key in t["step_args"]:
         value = arguments.get(key)
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             out = []
             for step in value[:16]:
-                name = next((step[k] for k in ("tool", "name", "action", "type") if isinstance(step.get(k), str)), "")
-                inner = step.get("arguments") or step.get("args") or step.get("input") or step.get("params")
+                name = next((step[k] for k in t["step_name_args"] if isinstance(step.get(k), str)), "")
+                inner = next((step[k] for k in t["step_arguments"] if step.get(k)), None)
                 args = (
                     inner if isinstance(inner, dict) else {k: v for k, v in step.items() if k not in ("tool", "name")}
                 )
