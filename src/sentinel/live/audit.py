@@ -7,6 +7,11 @@ worker processes take turns through an advisory file lock rather than SQLite's b
 the busy handler polls with sleeps of up to 100 ms, which put a long tail on answer latency,
 while a waiter on ``flock`` wakes the moment the other writer commits. Stats, rate limits and the
 audit pages are computed from the database, so every worker sees the same numbers.
+
+Checkpoints (copying the write-ahead log into the database file, with an fsync) are taken by a
+background thread every ``CHECKPOINT_EVERY_S`` seconds, in ``PASSIVE`` mode, never by a commit:
+SQLite's automatic checkpoint runs inside the commit that crosses its threshold, so every few
+hundred verdicts one answer waited for the fsync (7 ms alone, tens of ms under load).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ COLUMNS = (
 )
 LATENCY_WINDOW = 1000
 MAX_GROUP = 512
+CHECKPOINT_EVERY_S = 1.0
 
 
 @contextlib.contextmanager
@@ -83,12 +89,24 @@ class AuditLog:
         self._reader = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
         self._writer = threading.Thread(target=self._write_loop, name="sentinel-audit-writer", daemon=True)
         self._writer.start()
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="sentinel-audit-ckpt", daemon=True)
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        """Checkpoint the write-ahead log off the commit path (see the module docstring)."""
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        while not self._stop.wait(CHECKPOINT_EVERY_S):
+            with contextlib.suppress(sqlite3.Error):  # busy or locked: the next round takes it
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        db.close()
 
     # -- writing -------------------------------------------------------------------------------
     def _write_loop(self) -> None:
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         lock_file = open(self.path + ".writer-lock", "a+b")  # noqa: SIM115 - held for the writer's lifetime
         db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process crashes
+        db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it, not a commit
         sql = f"INSERT INTO verdicts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
         while True:
             item = self._queue.get()
@@ -138,6 +156,8 @@ class AuditLog:
     def close(self) -> None:
         self._queue.put(None)
         self._writer.join(timeout=10)
+        self._stop.set()
+        self._checkpointer.join(timeout=10)
         with self._read_lock:
             self._reader.close()
 

@@ -551,6 +551,17 @@ def sql_client(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Fee
     return _fed(feed, "sql") if p.program in clients["stdin"]["programs"] else []
 
 
+def archiver(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``pt-archiver --source …,t=TABLE --where COND`` deletes the rows it archives (``--purge``
+    only deletes them) unless told not to: judged as ``DELETE FROM TABLE WHERE COND``."""
+    if {"--no-delete", "--dry-run"} & set(words):
+        return []
+    source = _option_value(words, {"--source"}) or ""
+    where = _option_value(words, {"--where"})
+    table = next((part[2:] for part in source.split(",") if part.startswith("t=")), "")
+    return [Nested("sql", f"DELETE FROM {table} WHERE {where}")] if table and where else []
+
+
 def redis(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``redis-cli EVAL SCRIPT …`` and commands fed on stdin (one per line)."""
     pos = _positional(words, set(rules()["datastores"]["redis_value_options"]))
@@ -704,6 +715,7 @@ def _carriers() -> dict[str, Carrier]:
         {
             "su": su,
             "ssh": ssh,
+            "pt-archiver": archiver,
             "kubectl": kubectl,
             "oc": kubectl,
             "docker": docker,

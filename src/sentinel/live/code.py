@@ -576,7 +576,8 @@ def judge_mongo(text: str) -> Judged:
     for regex, rule in rules()["mongo_compiled"]:
         m = regex.search(text)
         if m:
-            return [Finding("code", rule["what"], rule["severity"], m.group(0), text[:200])], []
+            confined = rule.get("confined", False)  # deleteOne({_id: …}): one document, by key
+            return [Finding("code", rule["what"], rule["severity"], m.group(0), text[:200], confined=confined)], []
     return [], []
 
 

@@ -127,6 +127,8 @@ def command_like(text: str, depth: int = 0) -> bool:
     if len(words) == 1:  # nothing after the program but wrappers: "sudo reboot"
         return line.rstrip().lower().endswith(words[0].lower()) or any(op in line for op in COMMAND_OPERATORS)
     nxt = words[1]
+    if words[0][:1].isupper() and words[0][1:].islower() and nxt[:1] not in "-/~$'\"":
+        return False  # "At 02:14 UTC an automation ran …", "Find the logs …": a sentence's first word
     return (
         nxt[:1] in "-/.~$'\""
         or nxt[:1].isdigit()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -142,6 +143,9 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
     if p.program in data["objects"]["listers"]:  # Get-ChildItem C:\Data -Recurse: what is inside
         return Feed("listing", source=evidence, roots=tuple(w for w in p.positional if "/" in w or ":" in w)[:8])
     if p.program in data["objects"]["named_listers"]:  # Get-Service *sql*: the services named
+        low = [w.lower().strip("'\"") for w in words]
+        if any(w == "-filter" and nxt == "*" for w, nxt in itertools.pairwise(low)):  # Get-ADUser -Filter *: all
+            return Feed("listing", source=evidence)
         return Feed("listing", source=evidence, roots=tuple(p.positional[:8]))
     if p.program in data["objects"]["filters"] and inner is not None and inner.roots:  # | Where-Object …
         return Feed("listing", source=evidence, roots=tuple(f"{r.rstrip('/')}/…" for r in inner.roots))

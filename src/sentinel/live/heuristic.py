@@ -3,9 +3,9 @@
 catastrophic → block, high → escalate, medium → flag, low → approve (``grading.severity``); a
 shield hit forces escalate. A ``severity_hint`` can raise the assessed severity, never lower it
 (an attacker would simply claim "low"); it states the stakes of the target, so over code that
-was recognised as changing nothing (a read, a dry run, a check: ``changes_nothing``) or only the
-agent's working copy (a local feature branch, build output: ``stakes_known``) it raises it at most
-to medium — a human sees it, nothing is blocked. A policy constraint that names the
+was recognised as changing nothing (a read, a dry run, a check: ``changes_nothing``) or only what
+it names exactly (a local feature branch, build output, one record by its key: ``stakes_known``) it
+raises it at most to medium — a human sees it, nothing is blocked. A policy constraint that names the
 matched operation raises it one level.
 """
 
@@ -73,7 +73,7 @@ def assess(req: OverseeRequest) -> Assessment:
     severity = worst(f.severity for f in findings) if findings else "low"
     hint = req.severity_hint
     if hint and SEVERITIES.index(hint) > SEVERITIES.index("medium") and stakes_known(findings):
-        why = "changes nothing" if changes_nothing(findings) else "changes only the working copy"
+        why = "changes nothing" if changes_nothing(findings) else "changes only what it names exactly"
         trace.append(f"severity hint {hint} capped at medium: the code {why}")
         hint = "medium"
     if hint and SEVERITIES.index(hint) > SEVERITIES.index(severity):

@@ -63,6 +63,8 @@ def mention_before(window: str) -> bool:
     cues = rules()["prose_extract"]
     if "`" in window:  # "… containing `curl ... | bash` or `wget …`": an earlier span is one word of it
         window = SPAN.sub("`x`", window)
+    if ":" in window and pattern(cues["quoted_draft"]).search(window):  # drafting: 'we will scale …'
+        return True
     proposals = list(pattern(cues["intent"]).finditer(window))
     if proposals:
         window = window[proposals[-1].end() :]

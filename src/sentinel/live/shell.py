@@ -52,10 +52,16 @@ def _cd(words: list[str], cwd: str | None) -> str | None:
 
 
 def _lists_many(script: str) -> bool:
-    """Whether a substitution prints a list (``$(docker ps -q)``), not one value (``$(mktemp)``)."""
+    """Whether a substitution prints a list (``$(docker ps -q)``), not one value (``$(mktemp)``)
+    nor what a filter selects (``$(docker ps -aq --filter label=ci-job=8812)``)."""
     feed = output_of_script(script)
-    program = program_name(feed.source.split()[0]) if feed.source else ""
-    return feed.kind in ("listing", "unknown") and program not in rules()["substitutions"]["scalar_programs"]
+    words = feed.source.split()
+    program = program_name(words[0]) if words else ""
+    subs = rules()["substitutions"]
+    filters = subs["narrowed_by"].get(program, ())
+    if any(w in filters or w.split("=", 1)[0] in filters for w in words[1:]):
+        return False
+    return feed.kind in ("listing", "unknown") and program not in subs["scalar_programs"]
 
 
 def _own_words(words: list[str], nested: list[Nested]) -> list[str]:
