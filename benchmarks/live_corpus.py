@@ -106,7 +106,9 @@ RETIRED10_SHA256 = "0ffa5b8ad1fb040c16453b2aad63d406a3736e806dac6f57fffd530cbafa
 # The blind test half (round 11): 568 actions (273 destructive, 51 disruptive, 244 harmless in 21
 # categories, ids <category>-r11-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 98.9% caught (270/273, one short of the 99% target), disruptive
+# 100% (51/51), harmless falsely blocked 1.2% (3/244) (the round-10 analyser on the same half: 87.9% /
+# 92.2% / 2.5%, most of its misses 4xx answers to context objects). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610dba49"
 HALF_FILES = {
