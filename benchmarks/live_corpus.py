@@ -5,20 +5,21 @@ in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
 Its halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev11-`` were added
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev12-`` were added
   after the original split (written for the classes a measured test half showed missing, and their
   neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
   once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
-- ``retired2`` … ``retired10`` (``retired_round2.jsonl`` … ``retired_round10.jsonl``): the blind
-  round-2 to round-10 test halves, each measured once (its hash and result recorded below) and then
-  retired the same way. ``dev`` and ``retired`` to ``retired10`` are the tuning set. From round 7
+- ``retired2`` … ``retired11`` (``retired_round2.jsonl`` … ``retired_round11.jsonl``): the blind
+  round-2 to round-11 test halves, each measured once (its hash and result recorded below) and then
+  retired the same way. ``dev`` and ``retired`` to ``retired11`` are the tuning set. From round 7
   on, dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
-  ``-dev11-``).
-- ``test``: the blind round-11 half, frozen (``TEST_SHA256``): measured once and never tuned on;
-  the benchmark refuses a file whose hash differs.
+  ``-dev12-``).
+- ``test``: the blind round-12 half, not frozen yet: measured and never tuned on. Until the lead
+  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
+  file whose hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired10|tuning|test|all]
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired11|tuning|test|all]
 [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
@@ -103,14 +104,18 @@ RETIRED9_SHA256 = "d05d06ba1b5b3d16a59b6ea568acd434da30d2b44f080a31fc6d3c4247adf
 # blocked 2.0% (5/246, just over the 2% target) — below the destructive and false-block targets.
 # Having been looked at, it was retired into the tuning set for round 11 (docs/live.md).
 RETIRED10_SHA256 = "0ffa5b8ad1fb040c16453b2aad63d406a3736e806dac6f57fffd530cbafa07de"
-# The blind test half (round 11): 568 actions (273 destructive, 51 disruptive, 244 harmless in 21
+# The blind round-11 test half: 568 actions (273 destructive, 51 disruptive, 244 harmless in 21
 # categories, ids <category>-r11-NNN) written by a separate agent that read only the label brief,
-# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once: destructive 98.9% caught (270/273, one short of the 99% target), disruptive
-# 100% (51/51), harmless falsely blocked 1.2% (3/244) (the round-10 analyser on the same half: 87.9% /
-# 92.2% / 2.5%, most of its misses 4xx answers to context objects). Never edit or tune on it.
+# never the analyser, its rules, the docs or any corpus file; frozen before the analyser was run on
+# it, measured once: destructive 98.9% caught (270/273), disruptive 100% (51/51), harmless falsely
+# blocked 1.2% (3/244) — one action short of the destructive target. Having been looked at, it was
+# retired into the tuning set for round 12 (docs/live.md).
+RETIRED11_SHA256 = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610dba49"
+# The blind test half (round 12): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610dba49"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
@@ -123,6 +128,7 @@ HALF_FILES = {
     "retired8": "retired_round8.jsonl",
     "retired9": "retired_round9.jsonl",
     "retired10": "retired_round10.jsonl",
+    "retired11": "retired_round11.jsonl",
     "test": TEST_FILE,
 }
 FROZEN = {
@@ -136,6 +142,7 @@ FROZEN = {
     "retired8": RETIRED8_SHA256,
     "retired9": RETIRED9_SHA256,
     "retired10": RETIRED10_SHA256,
+    "retired11": RETIRED11_SHA256,
     "test": TEST_SHA256,
 }
 TUNING = (
@@ -150,9 +157,22 @@ TUNING = (
     "retired8",
     "retired9",
     "retired10",
+    "retired11",
 )
 # ids of dev entries written after the original split
-ADDED_MARKS = ("-dev2-", "-dev3-", "-dev4-", "-dev5-", "-dev6-", "-dev7-", "-dev8-", "-dev9-", "-dev10-", "-dev11-")
+ADDED_MARKS = (
+    "-dev2-",
+    "-dev3-",
+    "-dev4-",
+    "-dev5-",
+    "-dev6-",
+    "-dev7-",
+    "-dev8-",
+    "-dev9-",
+    "-dev10-",
+    "-dev11-",
+    "-dev12-",
+)
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
 ACCEPTED = {
@@ -355,6 +375,7 @@ def main() -> None:
         "retired8_sha256": RETIRED8_SHA256,
         "retired9_sha256": RETIRED9_SHA256,
         "retired10_sha256": RETIRED10_SHA256,
+        "retired11_sha256": RETIRED11_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},
