@@ -20,7 +20,7 @@ from sentinel.live.files import Files
 from sentinel.live.findings import UNRECOGNISED, Finding, capped
 from sentinel.live.functions import aliases, called, definitions, expanded
 from sentinel.live.lexer import Command, lex
-from sentinel.live.paths import path_class
+from sentinel.live.paths import is_kernel_trigger, path_class
 from sentinel.live.powershell import folded
 from sentinel.live.processes import killed_everything
 from sentinel.live.rules import limit, members, pattern, rules
@@ -159,7 +159,8 @@ def judge_command(
     """One simple command: its rule, its writes, its special shapes and the code it carries (its
     input read from a file the snippet wrote, when it did)."""
     evidence = " ".join(cmd.words)[:300]
-    findings = writes(cmd.redirects, evidence)
+    out = output_of(cmd) if any(is_kernel_trigger(t) for _, t in cmd.redirects) else None  # echo s > …sysrq
+    findings = writes(cmd.redirects, evidence, out.text if out is not None and out.kind == "text" else None)
     if cmd.redirects and prints_nothing(cmd.words):  # : > /var/lib/redis/dump.rdb
         findings += emptied(cmd.redirects, cwd, evidence)
     if cmd.truncated:  # fail closed: words or commands beyond the lexer's bounds were not read
@@ -226,7 +227,8 @@ def judge_command(
     if not found and carrier is None and not scratch:  # so that a read next to it is not taken for all the code does
         found.append(Finding("shell", UNRECOGNISED, "low", p.positional[-1] if p.positional else p.program))
     findings += found
-    findings += writes(written, evidence)
+    fed = stdin_of(cmd) if written and p.program == "tee" else None  # echo s | tee /proc/sysrq-trigger
+    findings += writes(written, evidence, fed.text if fed is not None and fed.kind == "text" else None)
     return findings, nested
 
 

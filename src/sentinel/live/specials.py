@@ -19,8 +19,9 @@ from sentinel.live.rules import members, pattern, rules
 QUOTED = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
 
 
-def writes(targets: list[tuple[str, str]], evidence: str) -> list[Finding]:
-    """Findings for output written to ``(op, path)``: devices, kernel triggers, host files."""
+def writes(targets: list[tuple[str, str]], evidence: str, text: str | None = None) -> list[Finding]:
+    """Findings for output written to ``(op, path)``: devices, kernel triggers, host files. ``text``,
+    when known, is what is written (``echo s > /proc/sysrq-trigger`` only syncs the disks)."""
     sev = rules()["redirects"]
     out = []
     for op, path in targets:
@@ -28,6 +29,8 @@ def writes(targets: list[tuple[str, str]], evidence: str) -> list[Finding]:
             continue
         if is_block_device(path):
             out.append(Finding("shell", "raw write to a block device", sev["block_device"], path, evidence))
+        elif is_kernel_trigger(path) and _sysrq_harmless(path, text):
+            out.append(Finding("shell", "kernel asked to sync or dump state", "low", path, evidence, inert=True))
         elif is_kernel_trigger(path):
             out.append(Finding("shell", "kernel trigger written", sev["kernel_trigger"], path, evidence))
         elif is_sensitive_file(path):
@@ -37,6 +40,15 @@ def writes(targets: list[tuple[str, str]], evidence: str) -> list[Finding]:
         elif op == ">" and path.startswith(("/etc/", "/boot/", "/usr/")):
             out.append(Finding("shell", "system file overwritten", sev["system_overwrite"], path, evidence))
     return out
+
+
+def _sysrq_harmless(path: str, text: str | None) -> bool:
+    """Whether the letters written to the SysRq trigger only sync, report or set the log level
+    (``[redirects] sysrq_harmless``: ``s``, ``w``, ``m`` …), not reboot, crash or kill (``b``, ``c``, ``i``)."""
+    letters = (text or "").strip()
+    return (
+        path.endswith("sysrq-trigger") and bool(letters) and set(letters) <= set(rules()["redirects"]["sysrq_harmless"])
+    )
 
 
 def prints_nothing(words: list[str]) -> bool:

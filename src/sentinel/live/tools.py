@@ -213,9 +213,11 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     typed = _typed(tool, arguments)
     if typed is not None:  # computer {action: type, text: "sudo rm -rf /\n"}: what a terminal would run
         return judge_text(typed, ctx)
-    argv = _program_and_args(arguments) or _http_request(words, arguments)
+    argv = _program_and_args(arguments) or _http_request(words, arguments) or _subcommand(program, arguments)
     if argv is not None:  # run_process {program: bash, args: ["-c", "r''m -rf ~"]}, http_request {url, …}
         return judge("argv", "", ctx, argv)
+    if lang == "mongo" and (mongo_call := _mongo_operation(arguments)) is not None:  # {operation: deleteMany, …}
+        return judge("mongo", mongo_call, ctx)
     body_is_code = bool(set(words) & set(t["body_code_words"]))  # ssh_run {host, body: "sudo systemctl stop …"}
     for key, value in _flattened(arguments):
         key = "command" if body_is_code and key.lower() == "body" else key
@@ -284,6 +286,31 @@ def _program_and_args(arguments: dict[str, Any]) -> tuple[str, ...] | None:
     if program is None or args is None or not all(isinstance(a, str) for a in args):
         return None
     return tuple(clean(w) for w in (program, *args[:255]))
+
+
+def _subcommand(program: str | None, arguments: dict[str, Any]) -> tuple[str, ...] | None:
+    """A call to a tool named after a CLI that names the subcommand and lists the other words
+    (``git {subcommand: push, args: [--force, origin, main]}`` → ``git push --force origin main``)."""
+    t = rules()["tools"]
+    sub = next((arguments[k] for k in t["subcommand_args"] if isinstance(arguments.get(k), str)), None)
+    args = next((arguments[k] for k in t["argv_args"] if isinstance(arguments.get(k), list)), None)
+    if program is None or sub is None or args is None or not all(isinstance(a, str) for a in args):
+        return None
+    return tuple(clean(w) for w in (program, *sub.split()[:8], *args[:240]))
+
+
+def _mongo_operation(arguments: dict[str, Any]) -> str | None:
+    """The shell call a data-store tool's ``operation`` argument makes on its collection, with its
+    filter (``{collection: orders, operation: deleteMany, filter: {}}`` → ``db.getCollection('orders')
+    .deleteMany({})``); None when the call names no operation."""
+    t = rules()["tools"]
+    op = next((arguments[k] for k in t["operation_args"] if isinstance(arguments.get(k), str)), None)
+    if op is None or not op.isidentifier():
+        return None
+    collection = next((str(arguments[k]) for k in ("collection", "coll", "table") if arguments.get(k)), "")
+    found = next((arguments[k] for k in ("filter", "query", "where") if k in arguments), None)
+    given = found if isinstance(found, str) else json.dumps(found, default=str) if found is not None else ""
+    return f"db.getCollection('{clean(collection)}').{op}({clean(given)[:4000]})"
 
 
 def _http_request(words: list[str], arguments: dict[str, Any]) -> tuple[str, ...] | None:
