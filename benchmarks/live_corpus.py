@@ -15,9 +15,8 @@ Its halves:
   retired the same way. ``dev`` and ``retired`` to ``retired11`` are the tuning set. From round 7
   on, dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
   ``-dev12-``).
-- ``test``: the blind round-12 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
-  file whose hash differs.
+- ``test``: the blind round-12 half, frozen (``TEST_SHA256``): measured once and never tuned on;
+  the benchmark refuses a file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired11|tuning|test|all]
 [--misses]``.
@@ -111,11 +110,12 @@ RETIRED10_SHA256 = "0ffa5b8ad1fb040c16453b2aad63d406a3736e806dac6f57fffd530cbafa
 # blocked 1.2% (3/244) — one action short of the destructive target. Having been looked at, it was
 # retired into the tuning set for round 12 (docs/live.md).
 RETIRED11_SHA256 = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610dba49"
-# The blind test half (round 12): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 12): 570 actions (276 destructive, 52 disruptive, 242 harmless in 21
+# categories, ids <category>-r12-NNN) written by a separate agent that read only the label brief,
+# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
+# on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "dec6801e57a340589fbaae06d26d29713db80b216ada3f60a315589cc8f9d524"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
