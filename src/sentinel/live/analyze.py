@@ -35,8 +35,9 @@ __all__ = ["SEVERITY_ORDER", "Finding", "analyze", "worst"]
 
 def analyze(description: str, tool_call: dict[str, Any] | None, context: str = "") -> list[Finding]:
     """All findings for a request: the structured call first, then the description (run in the
-    working directory the request's ``context`` states: "cwd: /srv/app", "pwd prints /")."""
-    ctx = Context.fresh(stated_cwd(context))
+    working directory the request's ``context`` states: "cwd: /srv/app", "pwd prints /"; on
+    production when it says so)."""
+    ctx = Context.fresh(stated_cwd(context), states_production(context))
     findings: list[Finding] = []
     if tool_call:
         findings += judge_tool_call(tool_call.get("name", ""), tool_call.get("arguments") or {}, ctx)
@@ -65,6 +66,12 @@ def _context_scripts(context: str, description: str, tool_call: dict[str, Any] |
         if any(re.search(rf"(?:^|[\s/'\"]){re.escape(name)}(?![\w.-])", request) for name in names):
             out += judge(file_language(path, ""), m.group("body"), ctx)  # go run ./cmd/reset, main.go shown
     return out
+
+
+def states_production(context: str) -> bool:
+    """Whether a request's context says the code runs on production ("host: db-prod-03",
+    "environment: production", "IIS-PROD-01"): what it changes there has production's stakes."""
+    return bool(context) and bool(pattern(rules()["context"]["production"], re.IGNORECASE).search(context[:2000]))
 
 
 def stated_cwd(context: str) -> str | None:

@@ -448,6 +448,27 @@ def fd(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None
 PLACEHOLDER = re.compile(r"\{[/.]*\}")
 
 
+def forfiles(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """Windows ``forfiles /p DIR [/s] [/m MASK] [/d -N] /c "CMD @path"`` runs CMD on each file it
+    finds, as ``find -exec`` does: ``@path``/``@file`` stand for the files inside DIR (some of them
+    when a mask or an age narrows it); an age of at least ``[carriers.retention] min_days`` over
+    backups or logs is retention (at most medium)."""
+    options = {w.lower(): words[i + 1] for i, w in enumerate(words[:-1]) if w[:1] in "/-" and len(w) == 2}
+    command = options.get("/c") or options.get("-c")
+    if not command:
+        return []
+    root = (options.get("/p") or options.get("-p") or ".").rstrip("/")
+    mask, age = options.get("/m", "*"), options.get("/d", "")
+    found = f"{root}/…" if mask not in ("*", "*.*") or age else root
+    for name in ("@path", "@file", "@fname", "@relpath"):
+        command = command.replace(f'"{name}"', found).replace(name, found)
+    retention = rules()["carriers"]["retention"]
+    days = int(age[1:]) if age[:1] == "-" and age[1:].isdigit() else 0
+    kept = pattern(retention["kept"], re.IGNORECASE).search(f"{root} {mask}")
+    ceiling = "medium: retention of old copies" if days >= retention["min_days"] and kept else ""
+    return [Nested("shell", command, ceiling=ceiling)]
+
+
 def _named_only(words: list[str]) -> str | None:
     """The one name pattern a ``find`` is narrowed by when nothing else narrows it (``-name 'sd?'``
     with ``-maxdepth``/``-type`` at most), so that the device files it finds under ``/dev`` can be
@@ -545,6 +566,8 @@ def sql_client(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Fee
         if p.program in clients["subcommand"] and pos[:1] != [clients["subcommand"][p.program]]:
             return []
         index = clients["positional"][p.program]
+        if pos[:1] == [":memory:"]:  # sqlite3 :memory: "…": a database that ends with the command
+            return []
         code = pos[index] if len(pos) > index else None
     if code is not None:
         return [Nested("sql", code)]
@@ -727,6 +750,7 @@ def _carriers() -> dict[str, Carrier]:
             "salt-call": salt,
             "salt-ssh": salt,
             "find": find,
+            "forfiles": forfiles,
             "fd": fd,
             "fdfind": fd,
             "awk": awk,

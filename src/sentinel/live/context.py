@@ -36,13 +36,13 @@ class Context:
     cwd: str | None = None
     stdin: Feed | None = None
     mounts: tuple[tuple[str, str], ...] = ()
-    production: bool = False  # a carrier that runs this code names production (ssh prod-db-2 '…')
+    production: bool = False  # the request's context or a carrier names production (ssh prod-db-2 '…')
 
     @classmethod
-    def fresh(cls, cwd: str | None = None) -> Context:
-        """The context of a new request, with its full budget (and the working directory its
-        ``context`` states, if any)."""
-        return cls(Budget(limit("max_snippets")), cwd=cwd)
+    def fresh(cls, cwd: str | None = None, production: bool = False) -> Context:
+        """The context of a new request, with its full budget (the working directory its
+        ``context`` states, if any, and whether it says the code runs on production)."""
+        return cls(Budget(limit("max_snippets")), cwd=cwd, production=production)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ judged as what they decode to (and running an encoded payload is itself high).
 from __future__ import annotations
 
 from sentinel.live.code import decoded_runs, judge_mongo, judge_python, judge_redis_script, judge_script
+from sentinel.live.configs import config_commands
 from sentinel.live.context import Context, Nested, deeper
 from sentinel.live.findings import Finding, capped
 from sentinel.live.shell import judge_argv, judge_shell
@@ -36,6 +37,8 @@ def _once(lang: str, text: str, argv: tuple[str, ...], ctx: Context) -> Judged:
         return judge_mongo(text)
     if lang == "redis":
         return judge_redis_script(text)
+    if lang == "config":  # a CI job's script:, cloud-init's runcmd:, a Jenkinsfile's sh '…'
+        return [], [Nested("shell", command) for command in config_commands(text)]
     return [], []
 
 

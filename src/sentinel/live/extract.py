@@ -38,7 +38,18 @@ ARTICLES = frozenset(
 COMMAND_OPERATORS = ("|", "&&", ";", "$(", "`", ">", "<<", "<(")
 SQL_VERBS = frozenset({"select", "delete", "drop", "update", "truncate", "alter", "grant", "insert", "revoke", "with"})
 FENCE_LANGS = MappingProxyType(
-    {"sql": "sql", "postgres": "sql", "postgresql": "sql", "mysql": "sql", "python": "python", "py": "python"}
+    {
+        "sql": "sql",
+        "postgres": "sql",
+        "postgresql": "sql",
+        "mysql": "sql",
+        "python": "python",
+        "py": "python",
+        "yaml": "config",
+        "yml": "config",
+        "groovy": "config",
+        "jenkinsfile": "config",
+    }
 )
 MAX_LINES = 200
 
@@ -149,6 +160,8 @@ def code_language(text: str) -> str | None:
     """The language of a text that is code as a whole: sql, mongo or shell (None for prose)."""
     if REDIRECT_START.match(text):
         return "shell"
+    if "#cloud-config" in text[:200] and pattern(rules()["configs"]["file_start"]).match(text):
+        return "config"  # a cloud-init file: the commands it runs at boot
     if pattern(rules()["shapes"]["script_start"]).match(text.lstrip()):  # #!/bin/bash, set -e, if [ … ]
         return "shell"
     if "%0" in text and pattern(rules()["shapes"]["windows_fork_bomb"], re.IGNORECASE).fullmatch(text.strip()):

@@ -31,7 +31,10 @@ MAX_DEPTH = 3  # dynamic SQL inside dynamic SQL …
 Judged = tuple[str, str, str]  # (what, severity, target)
 
 
-SQL_ARITHMETIC = re.compile(r"(?i)'\s*(?:\|\||\+)\s*N?'|\bconcat\s*\(|\b(?:n?char|chr)\s*\(\s*\d|\b0x[0-9a-f]{8}")
+SQL_ARITHMETIC = re.compile(
+    r"(?i)'\s*(?:\|\||\+)\s*N?'|\bconcat\s*\(|\b(?:n?char|chr)\s*\(\s*\d|\b0x[0-9a-f]{8}|\b(?:unhex|x)\s*\(?\s*'[0-9a-f]{8}"
+)
+UNHEX_CALL = re.compile(r"(?i)\bunhex\s*\(\s*'((?:[0-9a-f]{2}){4,2000})'\s*\)|\bx'((?:[0-9a-f]{2}){4,2000})'")
 CHAR_CALL = re.compile(r"(?i)\b(?:char|chr|nchar)\s*\(\s*(\d{1,3})\s*\)")
 HEX_LITERAL = re.compile(r"(?i)\b0x((?:[0-9a-f]{2}){4,2000})\b")
 LITERAL_BODY = re.compile(r"N?'((?:[^']|'')*)'")
@@ -515,6 +518,7 @@ def folded_literals(text: str) -> str:
         return text
     text = CHAR_CALL.sub(lambda m: "'" + chr(int(m.group(1))).replace("'", "''") + "'", text)
     text = HEX_LITERAL.sub(_hex_literal, text)
+    text = UNHEX_CALL.sub(_hex_literal, text)  # MySQL UNHEX('44524F50…'), X'44524F50…'
     for _ in range(64):
         joined = CONCAT_CALL.sub(lambda m: "'" + "".join(LITERAL_BODY.findall(m.group(1))) + "'", text)
         joined = JOINED_LITERALS.sub(lambda m: "'" + m.group(1) + m.group(2) + "'", joined)
@@ -525,9 +529,10 @@ def folded_literals(text: str) -> str:
 
 
 def _hex_literal(m: re.Match[str]) -> str:
-    """``0x44524f50`` as the quoted text it spells (left alone when it is no text)."""
+    """``0x44524f50`` (or ``UNHEX('44524f50')``, ``X'44524f50'``) as the quoted text it spells (left
+    alone when it is no text)."""
     try:
-        return "'" + bytes.fromhex(m.group(1)).decode("utf-8").replace("'", "''") + "'"
+        return "'" + bytes.fromhex(m.group(1) or m.group(2)).decode("utf-8").replace("'", "''") + "'"
     except ValueError:
         return m.group(0)
 
