@@ -1372,6 +1372,13 @@ def test_pathological_input_answers_quickly(client):
         "{ " + "echo -n a; " * 400 + "} | sh",
         "; ".join(f"c{i}=$(echo rm); $c{i} -rf /x{i}" for i in range(200)),
         "fd . /x -X " + "rm " * 900,
+        # round 12: CI and provisioning files (deep nesting, anchors that multiply, many steps)
+        "```yaml\n" + "[" * 1900 + "]" * 1900 + "\n```",
+        "```yaml\na: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
+        + "script: [*j]\n```",
+        "```yaml\nscript:\n" + "  - rm -rf /tmp/x\n" * 250 + "```",
+        "```groovy\n" + "sh 'echo hi'\n" * 300 + "```",
     ]
     for text in bodies:
         started = time.perf_counter()

@@ -26,12 +26,11 @@ def config_commands(text: str) -> list[str]:
     found = [m.group("code") for m in pattern(data["pipeline_step"]).finditer(text)][:MAX_COMMANDS]
     if found:
         return found
-    try:
-        tree = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return []
     out: list[str] = []
-    _walk(tree, set(data["command_keys"]), out, [0])
+    try:
+        _walk(yaml.safe_load(text), set(data["command_keys"]), out, [0])
+    except (yaml.YAMLError, RecursionError):  # not YAML, or nested deeper than Python recurses
+        return out[:MAX_COMMANDS]
     return out[:MAX_COMMANDS]
 
 
