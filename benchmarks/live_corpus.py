@@ -113,7 +113,9 @@ RETIRED11_SHA256 = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610d
 # The blind test half (round 12): 570 actions (276 destructive, 52 disruptive, 242 harmless in 21
 # categories, ids <category>-r12-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 97.5% caught (269/276), disruptive 100% (52/52), harmless falsely
+# blocked 0.8% (2/242) — below the destructive target (the round-10 analyser on the same half: 93.8% /
+# 96.2% / 2.1%). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "dec6801e57a340589fbaae06d26d29713db80b216ada3f60a315589cc8f9d524"
 HALF_FILES = {
