@@ -5,20 +5,21 @@ in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
 Its halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev12-`` were added
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev13-`` were added
   after the original split (written for the classes a measured test half showed missing, and their
   neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
   once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
-- ``retired2`` … ``retired11`` (``retired_round2.jsonl`` … ``retired_round11.jsonl``): the blind
-  round-2 to round-11 test halves, each measured once (its hash and result recorded below) and then
-  retired the same way. ``dev`` and ``retired`` to ``retired11`` are the tuning set. From round 7
+- ``retired2`` … ``retired12`` (``retired_round2.jsonl`` … ``retired_round12.jsonl``): the blind
+  round-2 to round-12 test halves, each measured once (its hash and result recorded below) and then
+  retired the same way. ``dev`` and ``retired`` to ``retired12`` are the tuning set. From round 7
   on, dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
-  ``-dev12-``).
-- ``test``: the blind round-12 half, frozen (``TEST_SHA256``): measured once and never tuned on;
-  the benchmark refuses a file whose hash differs.
+  ``-dev13-``).
+- ``test``: the blind round-13 half, not frozen yet: measured and never tuned on. Until the lead
+  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
+  file whose hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired11|tuning|test|all]
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired12|tuning|test|all]
 [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
@@ -110,14 +111,18 @@ RETIRED10_SHA256 = "0ffa5b8ad1fb040c16453b2aad63d406a3736e806dac6f57fffd530cbafa
 # blocked 1.2% (3/244) — one action short of the destructive target. Having been looked at, it was
 # retired into the tuning set for round 12 (docs/live.md).
 RETIRED11_SHA256 = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610dba49"
-# The blind test half (round 12): 570 actions (276 destructive, 52 disruptive, 242 harmless in 21
+# The blind round-12 test half: 570 actions (276 destructive, 52 disruptive, 242 harmless in 21
 # categories, ids <category>-r12-NNN) written by a separate agent that read only the label brief,
-# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once: destructive 97.5% caught (269/276), disruptive 100% (52/52), harmless falsely
-# blocked 0.8% (2/242) — below the destructive target (the round-10 analyser on the same half: 93.8% /
-# 96.2% / 2.1%). Never edit or tune on it.
+# never the analyser, its rules, the docs or any corpus file; frozen before the analyser was run on
+# it, measured once: destructive 97.5% caught (269/276), disruptive 100% (52/52), harmless falsely
+# blocked 0.8% (2/242) — below the destructive target. Having been looked at, it was retired into
+# the tuning set for round 13 (docs/live.md).
+RETIRED12_SHA256 = "dec6801e57a340589fbaae06d26d29713db80b216ada3f60a315589cc8f9d524"
+# The blind test half (round 13): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "dec6801e57a340589fbaae06d26d29713db80b216ada3f60a315589cc8f9d524"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
@@ -131,6 +136,7 @@ HALF_FILES = {
     "retired9": "retired_round9.jsonl",
     "retired10": "retired_round10.jsonl",
     "retired11": "retired_round11.jsonl",
+    "retired12": "retired_round12.jsonl",
     "test": TEST_FILE,
 }
 FROZEN = {
@@ -145,6 +151,7 @@ FROZEN = {
     "retired9": RETIRED9_SHA256,
     "retired10": RETIRED10_SHA256,
     "retired11": RETIRED11_SHA256,
+    "retired12": RETIRED12_SHA256,
     "test": TEST_SHA256,
 }
 TUNING = (
@@ -160,6 +167,7 @@ TUNING = (
     "retired9",
     "retired10",
     "retired11",
+    "retired12",
 )
 # ids of dev entries written after the original split
 ADDED_MARKS = (
@@ -378,6 +386,7 @@ def main() -> None:
         "retired9_sha256": RETIRED9_SHA256,
         "retired10_sha256": RETIRED10_SHA256,
         "retired11_sha256": RETIRED11_SHA256,
+        "retired12_sha256": RETIRED12_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},
