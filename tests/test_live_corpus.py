@@ -98,9 +98,7 @@ def test_dev_file_is_sorted_and_in_its_format(bench):
 
 
 @pytest.mark.parametrize("half", ["dev", *(f"retired{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12))])
-def test_tuning_halves_meet_the_targets(request, bench, results, half):
-    if half == "retired12":  # just retired: its classes are closed in round 13, which removes this marker
-        request.applymarker(pytest.mark.xfail(strict=True, reason="round-12 misses not closed yet"))
+def test_tuning_halves_meet_the_targets(bench, results, half):
     result = results[half]
     assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from sentinel.live.awk import effects
-from sentinel.live.commands import Parsed, program_name, skip_options
+from sentinel.live.commands import Parsed, option_value, program_name, skip_options
 from sentinel.live.context import Nested
 from sentinel.live.feeds import Feed, output_of_script
 from sentinel.live.lexer import Command
@@ -47,19 +47,6 @@ def _positional(words: list[str], value_options: set[str]) -> list[str]:
         out.append(w)
         i += 1
     return out
-
-
-def _option_value(words: list[str], options: set[str]) -> str | None:
-    """The value of the first of ``options`` (``-c X``, ``-cX``, ``--command=X``)."""
-    for i, w in enumerate(words[1:], start=1):
-        if w in options:
-            return words[i + 1] if i + 1 < len(words) else None
-        for opt in options:
-            if opt.startswith("--") and w.startswith(opt + "="):
-                return w[len(opt) + 1 :]
-            if len(opt) == 2 and not opt.startswith("--") and w.startswith(opt) and len(w) > 2 and w[1] != "-":
-                return w[2:]
-    return None
 
 
 def _fed(feed: Feed | None, interpreter: str) -> list[Nested]:
@@ -189,7 +176,7 @@ def awk(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | Non
 
 def su(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``su -c CODE [user]``, ``su - postgres -c CODE``."""
-    code = _option_value(words, {"-c", "--command"})
+    code = option_value(words, {"-c", "--command"})
     return [Nested("shell", code)] if code else _fed(feed, "shell")
 
 
@@ -322,8 +309,8 @@ def _key_values(words: list[str]) -> dict[str, str]:
 def ansible(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``ansible HOSTS -m shell|command|raw -a CODE`` (``command`` when no module is named), and
     other modules by what they amount to (``-m service -a 'name=mysql state=stopped'``)."""
-    module = (_option_value(words, {"-m", "--module-name"}) or "command").lower()
-    args = _option_value(words, {"-a", "--args"})
+    module = (option_value(words, {"-m", "--module-name"}) or "command").lower()
+    args = option_value(words, {"-a", "--args"})
     if args and module in rules()["carriers"]["ansible_shell_modules"]:
         return [Nested("shell", args)]
     if module in rules()["carriers"]["ansible_shell_modules"]:
@@ -560,7 +547,7 @@ def sql_client(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Fee
     (``echo … | psql``, heredocs, here-strings)."""
     clients = rules()["sql_clients"]
     options = set(clients["options"].get(p.program, ()))
-    code = _option_value(words, options) if options else None
+    code = option_value(words, options) if options else None
     if code is None and p.program in clients["positional"]:
         pos = _positional(words, {"-cmd", "-separator", "-init", "--format", "--project_id"})
         if p.program in clients["subcommand"] and pos[:1] != [clients["subcommand"][p.program]]:
@@ -579,8 +566,8 @@ def archiver(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed 
     only deletes them) unless told not to: judged as ``DELETE FROM TABLE WHERE COND``."""
     if {"--no-delete", "--dry-run"} & set(words):
         return []
-    source = _option_value(words, {"--source"}) or ""
-    where = _option_value(words, {"--where"})
+    source = option_value(words, {"--source"}) or ""
+    where = option_value(words, {"--where"})
     table = next((part[2:] for part in source.split(",") if part.startswith("t=")), "")
     return [Nested("sql", f"DELETE FROM {table} WHERE {where}")] if table and where else []
 
@@ -597,7 +584,7 @@ def redis(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | N
 
 def mongo(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``mongosh --eval JS`` / ``mongo DB --eval JS``, or JavaScript on stdin."""
-    code = _option_value(words, set(rules()["datastores"]["mongo_eval_options"]))
+    code = option_value(words, set(rules()["datastores"]["mongo_eval_options"]))
     return [Nested("mongo", code)] if code is not None else _fed(feed, "mongo")
 
 
@@ -681,7 +668,7 @@ def declared(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed 
         if entry.get("dashdash") and "--" in words:
             return [Nested("argv", argv=tuple(words[words.index("--") + 1 :]), stdin=feed)]
         lang = entry.get("lang", "shell")
-        code = _option_value(words, set(entry.get("options", ())))
+        code = option_value(words, set(entry.get("options", ())))
         if code is not None:
             return [Nested(lang, code, stdin=feed)]
         if entry.get("rest"):

@@ -109,6 +109,22 @@ def _module(words: list[str]) -> list[str]:
     return words
 
 
+def option_value(words: list[str], options: set[str]) -> str | None:
+    """The value of the first of ``options`` (``-c X``, ``-cX``, ``--command=X``, and a cluster of
+    short flags ending with it: ``mysql -Nse X``, ``psql -Atc X``)."""
+    letters = {o[1] for o in options if len(o) == 2 and o[0] == "-" and o[1] != "-"}
+    for i, w in enumerate(words[1:], start=1):
+        cluster = 2 < len(w) <= 6 and w[0] == "-" and w[1:].isalpha() and w[1] not in letters and w[-1] in letters
+        if w in options or cluster:
+            return words[i + 1] if i + 1 < len(words) else None
+        for opt in options:
+            if opt.startswith("--") and w.startswith(opt + "="):
+                return w[len(opt) + 1 :]
+            if len(opt) == 2 and not opt.startswith("--") and w.startswith(opt) and len(w) > 2 and w[1] != "-":
+                return w[2:]
+    return None
+
+
 def skip_options(words: list[str], value_options: set[str], positionals: int = 0) -> list[str]:
     """Drop leading options (and the values of those that take one) and ``positionals`` words."""
     i = 0

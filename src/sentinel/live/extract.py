@@ -182,6 +182,8 @@ def mentioned(preceding: str, following: str = "") -> bool:
         return False
     if following and pattern(rules()["prose_extract"]["described"]).match(following[:40].lower()):
         return True
+    if following and pattern(rules()["prose_extract"]["listed"]).match(following[:160].lower()):
+        return True  # `rm -rf /`, `mkfs` … to the deny list
     if following and asked(preceding[-160:].lower(), following[:200].lower()):  # should I run `…`?
         return True
     return in_genre(preceding) or mention_before(preceding[-160:].lower())

@@ -13,7 +13,7 @@ import itertools
 import re
 from dataclasses import dataclass, replace
 
-from sentinel.live.commands import parse, program_name, unwrap
+from sentinel.live.commands import option_value, parse, program_name, unwrap
 from sentinel.live.lexer import Command, decode_ansi_c, lex
 from sentinel.live.rules import limit, members, pattern, rules
 from sentinel.live.transform import command_prefix, transformed
@@ -94,6 +94,24 @@ def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:
     return None
 
 
+def data_sql_queries() -> dict[str, set[str]]:
+    """SQL clients and the options that give them a query (``[sql_clients.options]``)."""
+    return {k: set(v) for k, v in rules()["sql_clients"]["options"].items()}
+
+
+SELECT_LIST = re.compile(r"(?is)^\s*select\s+(.{1,2000}?)\s+from\s")
+SQL_LITERAL = re.compile(r"'((?:[^']|''){0,400})'")
+
+
+def _generated_sql(query: str) -> str:
+    """The statements a query prints when its select list builds them from literals (``SELECT
+    CONCAT('DROP TABLE ', table_name, ';') FROM …`` prints ``DROP TABLE each_value ;`` per table),
+    or nothing when the select list holds no literal."""
+    m = SELECT_LIST.match(query)
+    literals = SQL_LITERAL.findall(m.group(1)) if m else []
+    return " each_value ".join(x.replace("''", "'") for x in literals[:16]) if literals else ""
+
+
 def output_of(cmd: Command, depth: int = 0) -> Feed:
     """What a command writes to its standard output, as far as the analyser can tell."""
     if cmd.group:
@@ -135,6 +153,10 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
         out = printed(words, evidence)
         if out is not None:  # python3 -c '…b64decode("…")…' | sh: what the code prints
             return out
+    if p.program in data_sql_queries() and (query := option_value(words, data_sql_queries()[p.program])):
+        generated = _generated_sql(query)  # mysql -Nse "SELECT CONCAT('DROP TABLE ', t, ';') …" | mysql
+        if generated:
+            return Feed("text", generated, evidence)
     if p.program == "find":
         roots = tuple(w for w in _find_roots(words[1:]))
         return Feed("listing", source=evidence, roots=roots)

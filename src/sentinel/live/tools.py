@@ -272,7 +272,8 @@ def _asks_dry_run(arguments: dict[str, Any]) -> bool:
 def _typed(tool: str, arguments: dict[str, Any]) -> str | None:
     """The text a computer-use tool types, or None for another tool or action."""
     t = rules()["tools"]
-    if tool not in t["typing_tools"]:
+    head, _, action = tool.rpartition("_")  # computer.type {text: …}: the tool and its action in one name
+    if tool not in t["typing_tools"] and not (head in t["typing_tools"] and action in t["typing_actions"]):
         return None
     text = next((arguments[k] for k in t["typing_args"] if isinstance(arguments.get(k), str)), None)
     return clean(text) if text else None
