@@ -15,9 +15,8 @@ Its halves:
   retired the same way. ``dev`` and ``retired`` to ``retired12`` are the tuning set. From round 7
   on, dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
   ``-dev13-``).
-- ``test``: the blind round-13 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
-  file whose hash differs.
+- ``test``: the blind round-13 half, frozen (``TEST_SHA256``): measured once and never tuned on;
+  the benchmark refuses a file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired12|tuning|test|all]
 [--misses]``.
@@ -118,11 +117,12 @@ RETIRED11_SHA256 = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610d
 # blocked 0.8% (2/242) — below the destructive target. Having been looked at, it was retired into
 # the tuning set for round 13 (docs/live.md).
 RETIRED12_SHA256 = "dec6801e57a340589fbaae06d26d29713db80b216ada3f60a315589cc8f9d524"
-# The blind test half (round 13): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 13): 557 actions (267 destructive, 51 disruptive, 239 harmless in 21
+# categories, ids <category>-r13-NNN) written by a separate agent that read only the label brief,
+# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
+# on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "13eae92aeb08c102af83eee94ed580bd8d1d341d4cdc6e94c17f7ce3d5e56ea3"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
