@@ -182,6 +182,7 @@ ADDED_MARKS = (
     "-dev10-",
     "-dev11-",
     "-dev12-",
+    "-dev13-",
 )
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.

@@ -195,6 +195,7 @@ def is_dry_run(p: Parsed) -> bool:
     return (
         bool(p.exact & members("dry_run", "flags"))
         or bool(p.exact.intersection(short))
+        or bool(p.flags.intersection(f.lower() for f in short if f.startswith("/")))  # Windows: robocopy /L
         or (bool(p.flags & members("dry_run", "case_insensitive")))
     )
 

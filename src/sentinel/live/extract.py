@@ -119,6 +119,8 @@ def command_like(text: str, depth: int = 0) -> bool:
     if line.startswith("$") and 0 in commands[0].generated:  # $(tr a-z n-za-m <<< '…'), not a `span` of prose
         return True
     program = program_name(words[0])
+    if words[0].endswith(":") and program_name(words[0][:-1]) in known_programs():
+        return False  # "rm: cannot remove '/var/lib/docker/overlay2': Device or resource busy" is a log line
     if len(words) > 1 and words[1].lower() in ARTICLES and words[0].isalpha():  # "Remove the `x` namespace"
         return False
     if " " in words[0].strip() and not ("/" in words[0] and program in known_programs()):  # 'redis-cli FLUSHALL'

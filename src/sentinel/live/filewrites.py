@@ -14,7 +14,7 @@ from sentinel.live import settings
 from sentinel.live.findings import Finding
 from sentinel.live.normalize import clean
 from sentinel.live.rules import rules
-from sentinel.live.specials import writes
+from sentinel.live.specials import emptied, writes
 
 
 def _first(args: dict[str, Any], keys: list[str]) -> str | None:
@@ -50,6 +50,8 @@ def file_write(words: list[str], arguments: dict[str, Any]) -> list[Finding] | N
     mode = _mode(names, args)
     evidence = f"{tool} {path}"[:300]
     findings = writes([(mode, path)], evidence) if mode != "edit" else []
+    if mode == ">" and not content.strip():  # write_file {path: …/production.sqlite3, content: ""}: emptied
+        findings += emptied([(mode, path)], None, evidence)
     weak = settings.written(path, content, evidence)
     if weak is not None:
         findings.append(weak)

@@ -44,6 +44,8 @@ def _asks_or_mentions(low: str, start: int) -> bool:
         return True
     if in_genre(low[:start]):
         return True
+    if proposed_after(low[start:]):  # "their README pipes it into sudo bash, so I'll just run that": proposed
+        return False
     if asked(low[max(0, start - 160) : start], low[start : start + 200]):
         return True
     return mention_before(low[max(0, start - 160) : start])

@@ -19,6 +19,7 @@ from sentinel.live.extract import judge_text
 from sentinel.live.filewrites import file_write
 from sentinel.live.findings import Finding, capped
 from sentinel.live.normalize import CAMEL_BOUNDARY, clean
+from sentinel.live.operations import tool_operation
 from sentinel.live.rules import ambiguous_programs, known_programs, members, rules
 from sentinel.live.sql import looks_like_sql
 
@@ -109,7 +110,10 @@ def _lacks(program: str, first: str) -> bool:
 
 def _command_lines(value: list[str]) -> bool:
     """Whether a list holds command lines, one per element (a script), rather than one argument
-    vector: two or more elements, each with a space, the first starting with a known program."""
+    vector: one element with a space (``arg: ["systemctl stop mongod && rm -rf …"]``), or two or more,
+    each with a space, the first starting with a known program."""
+    if len(value) == 1:
+        return " " in value[0].strip()
     if len(value) < 2 or not all(" " in v.strip() for v in value):
         return False
     first = value[0].split()
@@ -136,7 +140,7 @@ def _code(lang: str, key: str, value: Any, ctx: Context, program: str | None = N
         text = f"{program} {text}"
     if key in t["sql_args"] or (key in t["query_args"] and lang == "sql"):
         return judge("sql", text, ctx)
-    if key not in t["code_args"] and not (key in t["query_args"] and lang in ("mongo", "redis")):
+    if key not in t["code_args"] and not (key in t["query_args"] and lang in ("mongo", "redis", "python")):
         return None
     if lang == "redis":
         return judge("argv", "", ctx, ("redis-cli", *text.split()[:256]))
@@ -234,6 +238,9 @@ def judge_tool_call(name: str, arguments: dict[str, Any], ctx: Context) -> list[
     operation = tool_command(words, arguments)
     if operation is not None:
         return judge(operation[0], operation[1], ctx)
+    described = tool_operation(words, arguments, ctx.production)
+    if described and not (words and words[0] in t["cli_tools"]):  # delete_collection {collection_name: …}
+        return described
     operands = {k.lower(): clean(str(v)) for k, v in arguments.items() if isinstance(v, (str, int, float))}
     operands = {k: v for k, v in operands.items() if k not in t["text_args"]}
     if words and words[0] in t["cli_tools"]:  # git {subcommand: reset, flags: [--hard]}: its listed words too
