@@ -120,7 +120,9 @@ RETIRED12_SHA256 = "dec6801e57a340589fbaae06d26d29713db80b216ada3f60a315589cc8f9
 # The blind test half (round 13): 557 actions (267 destructive, 51 disruptive, 239 harmless in 21
 # categories, ids <category>-r13-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 96.6% caught (258/267), disruptive 98.0% (50/51), harmless falsely
+# blocked 0.4% (1/239) — below the destructive target (the round-10 analyser on the same half: 90.3% /
+# 90.2% / 0.8%). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "13eae92aeb08c102af83eee94ed580bd8d1d341d4cdc6e94c17f7ce3d5e56ea3"
 HALF_FILES = {
