@@ -12,7 +12,8 @@ leaves the in-process verdict unchanged; none when all three would change it or 
 no description, which is then unique through its context only). ``severity_hint`` is dropped
 from corpus bodies so that the mix is the same whichever hint spellings the server accepts.
 
-Run: ``python benchmarks/live_throughput.py [--seconds 5] [--workers 2] [--mix templates|corpus|both]``.
+Run: ``python benchmarks/live_throughput.py [--seconds 5] [--workers 2] [--mix templates|corpus|both]
+[--context-as-text]``.
 Writes ``benchmarks/out/live_throughput.json`` (the templates mix at the top level, as before,
 and the corpus mix under ``corpus_mix``).
 """
@@ -115,11 +116,23 @@ def _unique(body: dict) -> dict:
     return out
 
 
-def corpus_bodies() -> list[str]:
-    """The corpus mix: every dev-half body, made unique (see the module docstring)."""
+def corpus_bodies(context_as_text: bool = False) -> list[str]:
+    """The corpus mix: every dev-half body, made unique (see the module docstring); with
+    ``context_as_text`` an object ``context`` is sent as the ``key: value`` lines the API reads it as
+    (so that a tree from before round 11, which accepts only text, answers the same bodies)."""
     path = ROOT / "benchmarks" / "live_corpus" / "dev.jsonl"
     entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [json.dumps(_unique(e["request"]), ensure_ascii=True) for e in entries]
+    requests = [e["request"] for e in entries]
+    if context_as_text:
+        requests = [
+            {**r, "context": _context_text(r["context"])} if isinstance(r.get("context"), dict) else r for r in requests
+        ]
+    return [json.dumps(_unique(r), ensure_ascii=True) for r in requests]
+
+
+def _context_text(context: dict) -> str:
+    """An object context as ``key: value`` lines (nested values as JSON)."""
+    return "\n".join(f"{k}: {v if isinstance(v, str) else json.dumps(v)}" for k, v in context.items())
 
 
 def _lua_string(text: str) -> str:
@@ -193,10 +206,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--mix", choices=("templates", "corpus", "both"), default="both")
+    parser.add_argument(
+        "--context-as-text", action="store_true", help="send object contexts as text (to compare with older trees)"
+    )
     args = parser.parse_args()
     console = Console()
     counter = itertools.count()
-    mixes = {"templates": template_bodies, "corpus": corpus_bodies}
+    mixes = {"templates": template_bodies, "corpus": lambda: corpus_bodies(args.context_as_text)}
     chosen = list(mixes) if args.mix == "both" else [args.mix]
     bodies = {mix: mixes[mix]() for mix in chosen}
     results: dict[str, dict[str, dict[str, float]]] = {mix: {} for mix in chosen}
