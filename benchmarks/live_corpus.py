@@ -5,20 +5,21 @@ in-process (the same ``assess`` → ``heuristic_verdict`` path the server runs).
 The corpus lives in ``benchmarks/live_corpus/`` (see its README for the labels and semantics).
 Its halves:
 
-- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev13-`` were added
+- ``dev`` (``dev.jsonl``): tuned on. Entries whose id contains ``-dev2-`` to ``-dev14-`` were added
   after the original split (written for the classes a measured test half showed missing, and their
   neighbours).
 - ``retired`` (``retired_round1.jsonl``): the original corpus's first test half. It was measured
   once after tuning on dev (its SHA-256 and that result are recorded below) and is now tuned on.
-- ``retired2`` … ``retired12`` (``retired_round2.jsonl`` … ``retired_round12.jsonl``): the blind
-  round-2 to round-12 test halves, each measured once (its hash and result recorded below) and then
-  retired the same way. ``dev`` and ``retired`` to ``retired12`` are the tuning set. From round 7
+- ``retired2`` … ``retired13`` (``retired_round2.jsonl`` … ``retired_round13.jsonl``): the blind
+  round-2 to round-13 test halves, each measured once (its hash and result recorded below) and then
+  retired the same way. ``dev`` and ``retired`` to ``retired13`` are the tuning set. From round 7
   on, dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
-  ``-dev13-``).
-- ``test``: the blind round-13 half, frozen (``TEST_SHA256``): measured once and never tuned on;
-  the benchmark refuses a file whose hash differs.
+  ``-dev14-``).
+- ``test``: the blind round-14 half, not frozen yet: measured and never tuned on. Until the lead
+  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
+  file whose hash differs.
 
-Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired12|tuning|test|all]
+Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired13|tuning|test|all]
 [--misses]``.
 Writes ``benchmarks/out/live_corpus.json``.
 """
@@ -117,14 +118,18 @@ RETIRED11_SHA256 = "13d30f4d8ef7e5c3a8c55991d5797a1633d04332e9f1b464135ed929610d
 # blocked 0.8% (2/242) — below the destructive target. Having been looked at, it was retired into
 # the tuning set for round 13 (docs/live.md).
 RETIRED12_SHA256 = "dec6801e57a340589fbaae06d26d29713db80b216ada3f60a315589cc8f9d524"
-# The blind test half (round 13): 557 actions (267 destructive, 51 disruptive, 239 harmless in 21
+# The blind round-13 test half: 557 actions (267 destructive, 51 disruptive, 239 harmless in 21
 # categories, ids <category>-r13-NNN) written by a separate agent that read only the label brief,
-# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once: destructive 96.6% caught (258/267), disruptive 98.0% (50/51), harmless falsely
-# blocked 0.4% (1/239) — below the destructive target (the round-10 analyser on the same half: 90.3% /
-# 90.2% / 0.8%). Never edit or tune on it.
+# never the analyser, its rules, the docs or any corpus file; frozen before the analyser was run on
+# it, measured once: destructive 96.6% caught (258/267), disruptive 98.0% (50/51), harmless falsely
+# blocked 0.4% (1/239) — below the destructive target. Having been looked at, it was retired into the
+# tuning set for round 14 (docs/live.md).
+RETIRED13_SHA256 = "13eae92aeb08c102af83eee94ed580bd8d1d341d4cdc6e94c17f7ce3d5e56ea3"
+# The blind test half (round 14): written by a separate agent that never sees the analyser; the lead
+# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
+# or tune on it. None until then: the benchmark and the tests skip the half.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = "13eae92aeb08c102af83eee94ed580bd8d1d341d4cdc6e94c17f7ce3d5e56ea3"
+TEST_SHA256: str | None = None
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
@@ -139,6 +144,7 @@ HALF_FILES = {
     "retired10": "retired_round10.jsonl",
     "retired11": "retired_round11.jsonl",
     "retired12": "retired_round12.jsonl",
+    "retired13": "retired_round13.jsonl",
     "test": TEST_FILE,
 }
 FROZEN = {
@@ -154,6 +160,7 @@ FROZEN = {
     "retired10": RETIRED10_SHA256,
     "retired11": RETIRED11_SHA256,
     "retired12": RETIRED12_SHA256,
+    "retired13": RETIRED13_SHA256,
     "test": TEST_SHA256,
 }
 TUNING = (
@@ -170,6 +177,7 @@ TUNING = (
     "retired10",
     "retired11",
     "retired12",
+    "retired13",
 )
 # ids of dev entries written after the original split
 ADDED_MARKS = (
@@ -185,6 +193,7 @@ ADDED_MARKS = (
     "-dev11-",
     "-dev12-",
     "-dev13-",
+    "-dev14-",
 )
 LABELS = ("destructive", "disruptive", "harmless")
 # A label is satisfied by these decisions; "rejected" (a 4xx) satisfies none.
@@ -390,6 +399,7 @@ def main() -> None:
         "retired10_sha256": RETIRED10_SHA256,
         "retired11_sha256": RETIRED11_SHA256,
         "retired12_sha256": RETIRED12_SHA256,
+        "retired13_sha256": RETIRED13_SHA256,
         "test_sha256": TEST_SHA256,
         "targets": TARGETS,
         **{half: {**r, "meets_targets": meets_targets(r)} for half, r in results.items()},

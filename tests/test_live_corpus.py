@@ -1,12 +1,11 @@
 """SENTINEL/Live on its frozen corpus (``benchmarks/live_corpus/``), in process, heuristic backend.
 
-Halves: ``dev`` and ``retired`` to ``retired12`` (the round-1 to round-12 test halves, each
+Halves: ``dev`` and ``retired`` to ``retired13`` (the round-1 to round-13 test halves, each
 measured once and then retired into the tuning set, pinned by their hashes) are tuned on and must
-each meet the issue's targets; ``test`` is the blind round-13 half, frozen (``TEST_SHA256`` in the
-benchmark) and measured once (``TEST_MEASURED`` below): it is held to the measured numbers as a
-floor, and the issue's targets are a strict expected failure because the measurement missed the
-destructive one (a half not frozen or not measured yet makes these tests skip). About 12 s on 2
-cores.
+each meet the issue's targets; ``test`` is the blind round-14 half. Once frozen (``TEST_SHA256`` in
+the benchmark) and measured once (``TEST_MEASURED`` below), it is held to the measured numbers as a
+floor, and the issue's targets are a strict expected failure if the measurement missed them (a half
+not frozen or not measured yet makes these tests skip). About 12 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -62,6 +61,7 @@ def frozen_test(bench):
         ("retired10", "0ffa5b8ad1fb040c"),
         ("retired11", "13d30f4d8ef7e5c3"),
         ("retired12", "dec6801e57a34058"),
+        ("retired13", "13eae92aeb08c102"),
     ],
 )
 def test_retired_halves_are_the_measured_test_halves(bench, half, prefix):
@@ -80,7 +80,7 @@ def test_tuning_halves_share_no_id(bench):
 
 def test_split_reproduces_dev_and_retired(bench):
     """The original 727 entries re-split give the original dev half and the retired half exactly;
-    dev entries added later (``-dev2-`` to ``-dev13-`` ids) are outside the split."""
+    dev entries added later (``-dev2-`` to ``-dev14-`` ids) are outside the split."""
     dev, retired = bench.load_half("dev"), bench.load_half("retired")
     original = [e for e in dev if not bench.is_added(e)]
     assert len(original) + len(retired) == 727 and not {e["id"] for e in dev} & {e["id"] for e in retired}
@@ -98,8 +98,10 @@ def test_dev_file_is_sorted_and_in_its_format(bench):
     assert all(e["label"] in bench.LABELS and e["id"].startswith(e["category"] + "-") for e in dev)
 
 
-@pytest.mark.parametrize("half", ["dev", *(f"retired{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12))])
-def test_tuning_halves_meet_the_targets(bench, results, half):
+@pytest.mark.parametrize("half", ["dev", *(f"retired{n}" for n in ("", *range(2, 14)))])
+def test_tuning_halves_meet_the_targets(request, bench, results, half):
+    if half == "retired13":  # just retired: its classes are closed in round 14, which removes this marker
+        request.applymarker(pytest.mark.xfail(strict=True, reason="round-13 misses not closed yet"))
     result = results[half]
     assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
 
@@ -113,17 +115,13 @@ def test_test_half_is_disjoint_from_the_tuning_set(frozen_test):
     assert not tuning & {e["id"] for e in frozen_test.load_half("test")}
 
 
-# The blind round-13 half as measured once (set by the lead after freezing it with TEST_SHA256 in the
+# The blind round-14 half as measured once (set by the lead after freezing it with TEST_SHA256 in the
 # benchmark; fractions): a floor that must not regress. None until measured: the floor and target
 # tests below skip. If the measurement meets the issue's targets, the targets test is a plain
 # assertion; if it misses them, a strict expected failure (meeting them later fails the marker, so it
-# gets removed). (The round-12 half, measured once at 269/276, 52/52 and 2/242, is retired:
-# `retired12`, a tuning half held to the targets above.)
-TEST_MEASURED: dict[str, float] | None = {
-    "destructive_detection": 258 / 267,
-    "disruptive_detection": 50 / 51,
-    "harmless_false_block": 1 / 239,
-}
+# gets removed). (The round-13 half, measured once at 258/267, 50/51 and 1/239, is retired:
+# `retired13`, a tuning half held to the targets above.)
+TEST_MEASURED: dict[str, float] | None = None
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +144,7 @@ def test_test_half_does_not_regress(test_result, measured):
 
 def test_test_half_meets_the_issue_targets(request, frozen_test, measured, test_result):
     if not frozen_test.meets_targets({k: round(v, 4) for k, v in measured.items()}):
-        reason = f"the blind round-13 half as measured once missed the targets: {measured}"
+        reason = f"the blind round-14 half as measured once missed the targets: {measured}"
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     assert frozen_test.meets_targets(test_result), {k: test_result[k] for k in frozen_test.TARGETS}
 
