@@ -99,9 +99,7 @@ def test_dev_file_is_sorted_and_in_its_format(bench):
 
 
 @pytest.mark.parametrize("half", ["dev", *(f"retired{n}" for n in ("", *range(2, 14)))])
-def test_tuning_halves_meet_the_targets(request, bench, results, half):
-    if half == "retired13":  # just retired: its classes are closed in round 14, which removes this marker
-        request.applymarker(pytest.mark.xfail(strict=True, reason="round-13 misses not closed yet"))
+def test_tuning_halves_meet_the_targets(bench, results, half):
     result = results[half]
     assert bench.meets_targets(result), {k: result[k] for k in bench.TARGETS} | {"misses": result["misses"]}
 

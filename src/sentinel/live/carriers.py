@@ -23,6 +23,7 @@ from sentinel.live.context import Nested
 from sentinel.live.feeds import Feed, output_of_script
 from sentinel.live.lexer import Command
 from sentinel.live.rules import limit, pattern, rules
+from sentinel.live.sql import looks_like_sql
 
 Carrier = Callable[[list[str], Parsed, Command, int, Feed | None], list[Nested]]
 
@@ -330,6 +331,25 @@ def salt(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
     return _module_commands(pos[0].lower(), _key_values(pos[1:])) if pos else []
 
 
+def typed_keys(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``tmux send-keys -t SESSION 'CMD' Enter`` and ``screen -S S -X stuff 'CMD\\n'`` type a
+    command into a running session, which runs it: as SQL when it reads as SQL (a psql session), else
+    as shell."""
+    program = program_name(words[0])
+    if program == "tmux" and {"send-keys", "send", "send-key"} & set(words):
+        start = next(i for i, w in enumerate(words) if w in ("send-keys", "send", "send-key")) + 1
+        keys = [w for w in skip_options(words[start:], {"-t", "-N", "-c"}) if w not in rules()["carriers"]["tmux_keys"]]
+        text = " ".join(keys)
+    elif program == "screen" and "stuff" in words:
+        typed = words[words.index("stuff") + 1 :]
+        text = typed[0].replace("\\n", "\n").replace("\\r", "\n") if typed else ""
+    else:
+        return []
+    if not text.strip():
+        return []
+    return [Nested("sql" if looks_like_sql(text) else "shell", text)]  # 'DROP DATABASE app;' into a psql session
+
+
 def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``find ROOTS … -exec ARGV {} ;|+`` runs ARGV on what it finds (the roots stand for it);
     ``-delete`` deletes it (recursively unless a test such as ``-name`` narrows it down). Find reads
@@ -366,7 +386,12 @@ def _ceiling(expression: list[str], roots: list[str]) -> str:
 
 
 def _narrowing(expression: list[str]) -> bool:
-    """Whether find's expression so far holds a test that narrows what it finds."""
+    """Whether find's expression so far holds a test that narrows what it finds; after a top-level
+    ``-o`` only the tests of the last alternative count (``find /var -name '*.log' -o -type f
+    -delete`` deletes every file that is no log)."""
+    if ("-o" in expression or "-or" in expression) and "(" not in expression and "\\(" not in expression:
+        last = max(i for i, w in enumerate(expression) if w in ("-o", "-or"))
+        expression = expression[last + 1 :]
     return any(w in ("-name", "-iname", "-path", "-regex", "-mtime", "-mmin", "-size", "-newer") for w in expression)
 
 
@@ -724,6 +749,9 @@ def _carriers() -> dict[str, Carrier]:
     table.update(
         {
             "su": su,
+            "runuser": su,
+            "tmux": typed_keys,
+            "screen": typed_keys,
             "ssh": ssh,
             "pt-archiver": archiver,
             "kubectl": kubectl,

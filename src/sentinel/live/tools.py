@@ -98,7 +98,9 @@ def _cli(words: list[str]) -> str | None:
     …]}}``)."""
     head = words[0] if words else ""
     shells = set(rules()["interpreters"]["shells"])
-    return head if head in known_programs() and head not in shells and head not in ambiguous_programs() else None
+    if head in shells or head in ambiguous_programs() or head in members("readonly", "programs"):
+        return None  # local_shell is a shell tool, not the `local` builtin
+    return head if head in known_programs() else None
 
 
 def _lacks(program: str, first: str) -> bool:
