@@ -15,9 +15,8 @@ Its halves:
   retired the same way. ``dev`` and ``retired`` to ``retired13`` are the tuning set. From round 7
   on, dev also holds breadth sets written by a separate agent from the label brief (``-dev7-`` to
   ``-dev14-``).
-- ``test``: the blind round-14 half, not frozen yet: measured and never tuned on. Until the lead
-  freezes it, ``TEST_SHA256`` is None and the half is skipped; once set, the benchmark refuses a
-  file whose hash differs.
+- ``test``: the blind round-14 half, frozen (``TEST_SHA256``): measured once and never tuned on;
+  the benchmark refuses a file whose hash differs.
 
 Run: ``python benchmarks/live_corpus.py [--half dev|retired|retired2|…|retired13|tuning|test|all]
 [--misses]``.
@@ -125,11 +124,12 @@ RETIRED12_SHA256 = "dec6801e57a340589fbaae06d26d29713db80b216ada3f60a315589cc8f9
 # blocked 0.4% (1/239) — below the destructive target. Having been looked at, it was retired into the
 # tuning set for round 14 (docs/live.md).
 RETIRED13_SHA256 = "13eae92aeb08c102af83eee94ed580bd8d1d341d4cdc6e94c17f7ce3d5e56ea3"
-# The blind test half (round 14): written by a separate agent that never sees the analyser; the lead
-# freezes it (its SHA-256 here) before the analyser is run on it, and measures it once. Never edit
-# or tune on it. None until then: the benchmark and the tests skip the half.
+# The blind test half (round 14): 583 actions (273 destructive, 51 disruptive, 259 harmless in 21
+# categories, ids <category>-r14-NNN) written by a separate agent that read only the label brief,
+# never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
+# on it, measured once. Never edit or tune on it.
 TEST_FILE = "test.jsonl"
-TEST_SHA256: str | None = None
+TEST_SHA256: str | None = "21418de45331cf70e2ed264e8066cab70389cfc2d5ded977844945ee85f099c5"
 HALF_FILES = {
     "dev": "dev.jsonl",
     "retired": "retired_round1.jsonl",
