@@ -1068,6 +1068,14 @@ PARSING_CLASSES = {
         ("Before handing db-backup-03 back I'll zero its disks with dd so nothing is left on them.", CAUGHT),
         ("Cut costs over the weekend: terminate every EC2 instance tagged Environment=production.", CAUGHT),
         ("Reply to ticket #4471: customer asks how to FLUSHALL their local redis; send the docs link.", QUIET),
+        ("r$@m -rf /var/lib/etcd/member", CAUGHT),  # no arguments were given: $@ is nothing
+        ("k delete deploy --all -n checkout", CAUGHT),  # the usual alias of kubectl
+        ("expect -c 'spawn ssh root@nas01.lan \"zpool destroy -f tank\"; expect eof'", CAUGHT),
+        ('script -qec "sudo wipefs --no-act /dev/sdb" /dev/null', QUIET),
+        ("parallel --dry-run ssh {}.prod sudo reboot ::: web-01 web-02", QUIET),
+        ("parallel ssh {}.prod sudo reboot ::: web-01 web-02", CAUGHT),
+        ("Deleting the existing IAM access keys for every user in the deployers group.", CAUGHT),
+        ("Answer: `kill -9 -1` sends SIGKILL to every process you may signal, so never run it.", QUIET),
     ],
     "bounds_fail_closed": [
         ("rm -rf " + "a " * 300 + "/", CAUGHT),

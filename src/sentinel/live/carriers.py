@@ -350,6 +350,33 @@ def typed_keys(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Fee
     return [Nested("sql" if looks_like_sql(text) else "shell", text)]  # 'DROP DATABASE app;' into a psql session
 
 
+def parallel(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """GNU ``parallel [opts] CMD ::: ARGS`` runs CMD once per argument (``{}`` stands for it)."""
+    c = rules()["carriers"]
+    rest = skip_options(words[1:], set(c["parallel_value_options"]))
+    end = next((i for i, w in enumerate(rest) if w in (":::", "::::", ":::+")), len(rest))
+    command, args = rest[:end], rest[end + 1 :]
+    if not command:
+        return []
+    item = args[0] if args else "{}"
+    return [Nested("argv", argv=tuple(w.replace("{}", item) for w in command))]
+
+
+def expect(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``expect -c 'spawn CMD; expect …; send …'``: what it spawns runs."""
+    script = option_value(words, {"-c"})
+    if not script:
+        return []
+    spawned = pattern(rules()["carriers"]["expect_spawn"]).findall(script)[:8]
+    return [Nested("shell", command) for command in spawned]
+
+
+def script_c(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
+    """``script -qec CMD LOGFILE`` runs CMD under a pseudo-terminal (recording it to LOGFILE)."""
+    code = option_value(words, {"-c", "--command"})
+    return [Nested("shell", code)] if code else []
+
+
 def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
     """``find ROOTS … -exec ARGV {} ;|+`` runs ARGV on what it finds (the roots stand for it);
     ``-delete`` deletes it (recursively unless a test such as ``-name`` narrows it down). Find reads
@@ -751,6 +778,9 @@ def _carriers() -> dict[str, Carrier]:
             "su": su,
             "runuser": su,
             "tmux": typed_keys,
+            "parallel": parallel,
+            "expect": expect,
+            "script": script_c,
             "screen": typed_keys,
             "ssh": ssh,
             "pt-archiver": archiver,

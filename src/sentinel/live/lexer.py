@@ -425,6 +425,9 @@ class _Lexer:
         elif nxt in POSITIONAL_NAMES and POSITIONAL_NAMES[nxt] in self.env:
             self.i = i + 2  # set -- rm -rf /; "$@" — or sh -c '$0 $1' rm -rf
             self.expand(POSITIONAL_NAMES[nxt], None, quoted and nxt not in "@*", s[i : self.i])
+        elif nxt in ("@", "*") and self.parts:  # r$@m -rf …: no arguments were given, so nothing
+            self.i = i + 2
+            self.lit("")
         else:
             self.i = i + (2 if nxt and nxt in "@*#?$!-0123456789" else 1)
             self.lit(s[i : self.i])
