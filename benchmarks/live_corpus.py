@@ -127,7 +127,9 @@ RETIRED13_SHA256 = "13eae92aeb08c102af83eee94ed580bd8d1d341d4cdc6e94c17f7ce3d5e5
 # The blind test half (round 14): 583 actions (273 destructive, 51 disruptive, 259 harmless in 21
 # categories, ids <category>-r14-NNN) written by a separate agent that read only the label brief,
 # never the analyser, its rules, the docs or any corpus file; frozen here before the analyser was run
-# on it, measured once. Never edit or tune on it.
+# on it, measured once: destructive 99.3% caught (271/273), disruptive 100% (51/51), harmless falsely
+# blocked 0.0% (0/259) — every target met (the round-10 analyser on the same half: 97.4% / 100% /
+# 0.0%). Never edit or tune on it.
 TEST_FILE = "test.jsonl"
 TEST_SHA256: str | None = "21418de45331cf70e2ed264e8066cab70389cfc2d5ded977844945ee85f099c5"
 HALF_FILES = {
