@@ -26,6 +26,8 @@ from sentinel.live.rules import limit, pattern, rules
 from sentinel.live.sql import looks_like_sql
 
 Carrier = Callable[[list[str], Parsed, Command, int, Feed | None], list[Nested]]
+# The ceiling of a delete that keeps recent copies of logs, backups or dumps.
+RETENTION = "medium: retention of old copies"
 
 
 @lru_cache(maxsize=1)
@@ -409,7 +411,7 @@ def find(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | No
 def _ceiling(expression: list[str], roots: list[str]) -> str:
     """The ceiling of what find's action does after this expression: retention of old copies is
     at most medium."""
-    return "medium: retention of old copies" if _retention(expression, roots) else ""
+    return RETENTION if _retention(expression, roots) else ""
 
 
 def _narrowing(expression: list[str]) -> bool:
@@ -443,11 +445,16 @@ def _retention(words: list[str], roots: list[str]) -> bool:
         value = words[i + 1]
         if per_day and value.startswith("+") and value[1:].isdigit():
             days = max(days, int(value[1:]) / per_day)
-    if days < data["min_days"]:
-        return False
     names = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-name", "-iname", "-path")]
+    return _keeps_recent(days, [*roots, *names])
+
+
+def _keeps_recent(days: float, names: list[str]) -> bool:
+    """Whether deleting what is older than ``days`` under these roots and names is retention: at
+    least ``[carriers.retention] min_days`` old, over logs, backups, dumps or archives."""
+    data = rules()["carriers"]["retention"]
     kept = pattern(data["kept"], re.IGNORECASE)
-    return any(kept.search(x) for x in (*roots, *names))
+    return days >= data["min_days"] and any(kept.search(x) for x in names)
 
 
 def fd(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed | None) -> list[Nested]:
@@ -501,11 +508,8 @@ def forfiles(words: list[str], p: Parsed, cmd: Command, offset: int, feed: Feed 
     found = f"{root}/…" if mask not in ("*", "*.*") or age else root
     for name in ("@path", "@file", "@fname", "@relpath"):
         command = command.replace(f'"{name}"', found).replace(name, found)
-    retention = rules()["carriers"]["retention"]
     days = int(age[1:]) if age[:1] == "-" and age[1:].isdigit() else 0
-    kept = pattern(retention["kept"], re.IGNORECASE).search(f"{root} {mask}")
-    ceiling = "medium: retention of old copies" if days >= retention["min_days"] and kept else ""
-    return [Nested("shell", command, ceiling=ceiling)]
+    return [Nested("shell", command, ceiling=RETENTION if _keeps_recent(days, [root, mask]) else "")]
 
 
 def _named_only(words: list[str]) -> str | None:

@@ -9,6 +9,7 @@ found by pattern. Each command is judged as the shell it is, so committing a CI 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import yaml
@@ -27,10 +28,8 @@ def config_commands(text: str) -> list[str]:
     if found:
         return found
     out: list[str] = []
-    try:
+    with contextlib.suppress(yaml.YAMLError, RecursionError):  # not YAML, or nested deeper than Python recurses
         _walk(yaml.safe_load(text), set(data["command_keys"]), out, [0])
-    except (yaml.YAMLError, RecursionError):  # not YAML, or nested deeper than Python recurses
-        return out[:MAX_COMMANDS]
     return out[:MAX_COMMANDS]
 
 

@@ -96,11 +96,6 @@ def stdin_of(cmd: Command, depth: int = 0) -> Feed | None:
     return None
 
 
-def data_sql_queries() -> dict[str, set[str]]:
-    """SQL clients and the options that give them a query (``[sql_clients.options]``)."""
-    return {k: set(v) for k, v in rules()["sql_clients"]["options"].items()}
-
-
 SELECT_LIST = re.compile(r"(?is)^\s*select\s+(.{1,2000}?)\s+from\s")
 SQL_LITERAL = re.compile(r"'((?:[^']|''){0,400})'")
 
@@ -155,7 +150,8 @@ def output_of(cmd: Command, depth: int = 0) -> Feed:
         out = printed(words, evidence)
         if out is not None:  # python3 -c '…b64decode("…")…' | sh: what the code prints
             return out
-    if p.program in data_sql_queries() and (query := option_value(words, data_sql_queries()[p.program])):
+    query_options = rules()["sql_clients"]["options"].get(p.program)  # a SQL client's query, if any
+    if query_options and (query := option_value(words, set(query_options))):
         generated = _generated_sql(query)  # mysql -Nse "SELECT CONCAT('DROP TABLE ', t, ';') …" | mysql
         if generated:
             return Feed("text", generated, evidence)

@@ -147,6 +147,11 @@ def language(name: str, runner: str) -> str:
     return "script" if runner in data["script"] or runner in data["file_runners"] else "shell"
 
 
+def _asks_version(words: list[str]) -> bool:
+    """Whether a program is run only to print its version or usage (``./tool --version``)."""
+    return len(words) > 1 and set(words[1:]) <= set(rules()["interpreters"]["version_checks"])
+
+
 @dataclass(slots=True)
 class Files:
     """What a snippet has saved so far: downloads (their base names) and files written from known
@@ -195,8 +200,11 @@ class Files:
         """What a command runs from these files: ``("downloaded", NAME)`` or ``(LANGUAGE, CONTENT)``."""
         name = script_run(words) if words else None
         by_path = words and ("/" in words[0] or "\\" in words[0]) and _base(words[0])
-        asks_version = len(words) > 1 and set(words[1:]) <= set(rules()["interpreters"]["version_checks"])
-        if name is None and by_path and (by_path in self.written or (by_path in self.downloads and not asks_version)):
+        if (
+            name is None
+            and by_path
+            and (by_path in self.written or (by_path in self.downloads and not _asks_version(words)))
+        ):
             name = by_path  # ./clean written above, /usr/local/bin/tool or %TEMP%\\x.exe downloaded, then run
         if name is None:
             return None

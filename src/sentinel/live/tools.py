@@ -292,10 +292,17 @@ def _program_and_args(arguments: dict[str, Any]) -> tuple[str, ...] | None:
     """A call that names a program and its argument list (``{program: bash, args: [-c, …]}``)."""
     t = rules()["tools"]
     program = next((arguments[k] for k in t["program_args"] if isinstance(arguments.get(k), str)), None)
-    args = next((arguments[k] for k in t["argv_args"] if isinstance(arguments.get(k), list)), None)
-    if program is None or args is None or not all(isinstance(a, str) for a in args):
+    args = _listed_args(arguments)
+    if program is None or args is None:
         return None
     return tuple(clean(w) for w in (program, *args[:255]))
+
+
+def _listed_args(arguments: dict[str, Any]) -> list[str] | None:
+    """The argument list a call gives (``[tools] argv_args``: ``args``, ``argv`` …), when it is
+    one of strings."""
+    args = next((arguments[k] for k in rules()["tools"]["argv_args"] if isinstance(arguments.get(k), list)), None)
+    return args if args is not None and all(isinstance(a, str) for a in args) else None
 
 
 def _subcommand(program: str | None, arguments: dict[str, Any]) -> tuple[str, ...] | None:
@@ -303,8 +310,8 @@ def _subcommand(program: str | None, arguments: dict[str, Any]) -> tuple[str, ..
     (``git {subcommand: push, args: [--force, origin, main]}`` → ``git push --force origin main``)."""
     t = rules()["tools"]
     sub = next((arguments[k] for k in t["subcommand_args"] if isinstance(arguments.get(k), str)), None)
-    args = next((arguments[k] for k in t["argv_args"] if isinstance(arguments.get(k), list)), None)
-    if program is None or sub is None or args is None or not all(isinstance(a, str) for a in args):
+    args = _listed_args(arguments)
+    if program is None or sub is None or args is None:
         return None
     return tuple(clean(w) for w in (program, *sub.split()[:8], *args[:240]))
 
@@ -317,8 +324,8 @@ def _mongo_operation(arguments: dict[str, Any]) -> str | None:
     op = next((arguments[k] for k in t["operation_args"] if isinstance(arguments.get(k), str)), None)
     if op is None or not op.isidentifier():
         return None
-    collection = next((str(arguments[k]) for k in ("collection", "coll", "table") if arguments.get(k)), "")
-    found = next((arguments[k] for k in ("filter", "query", "where") if k in arguments), None)
+    collection = next((str(arguments[k]) for k in t["collection_args"] if arguments.get(k)), "")
+    found = next((arguments[k] for k in t["filter_args"] if k in arguments), None)
     given = found if isinstance(found, str) else json.dumps(found, default=str) if found is not None else ""
     return f"db.getCollection('{clean(collection)}').{op}({clean(given)[:4000]})"
 
